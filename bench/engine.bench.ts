@@ -22,6 +22,8 @@ import { BenchResult, measure, report } from './measure';
  */
 export async function engineBench(documentCount: number): Promise<BenchResult[]> {
   const signers = createSigners();
+  // Memory first, in fresh child processes, before this process grows.
+  memoryBench(signers.main);
   const docs: GeneratedDocument[] = [];
   for (let seed = 1; seed <= documentCount; seed++) {
     docs.push(generateInvoice(signers.main, { seed, model: seed % 4 === 0 ? 65 : 55 }));
@@ -142,12 +144,11 @@ export async function engineBench(documentCount: number): Promise<BenchResult[]>
     );
   }
 
-  memoryBench(signers.main);
   return results;
 }
 
 /** Peak memory of one 990-item document (and a 10 MB one), measured in a fresh child process. */
-function memoryBench(signer: Parameters<typeof generateInvoice>[0]): void {
+export function memoryBench(signer: Parameters<typeof generateInvoice>[0]): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'nfe-bench-mem-'));
   try {
     const big = generateInvoice(signer, { seed: 990, items: 990 });

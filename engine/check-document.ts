@@ -23,6 +23,11 @@ export interface DocumentVerdict {
   readonly envelopes: readonly string[];
   readonly chave: string | null;
   readonly signature: SignatureCheck | null;
+  /**
+   * Whether the signer's certificate was within its validity when the document says it was
+   * signed (dhEmi / dhEvento). Recorded, never a reason to reject: archives are years old.
+   */
+  readonly certificateValidAtSigning: boolean | null;
   /** Parsed from the one signed element; present even when a check failed (then it is untrusted). */
   readonly document: ParsedDocument | null;
   /** Every problem found, in the order checked; the verdict is the first. */
@@ -74,6 +79,7 @@ function rejected(code: VerdictCode, message: string): DocumentVerdict {
     envelopes: [],
     chave: null,
     signature: null,
+    certificateValidAtSigning: null,
     document: null,
     problems: [{ code, message }],
   };
@@ -137,6 +143,11 @@ export function checkDocument(bytes: Uint8Array, options: CheckOptions = {}): Do
   }
 
   const first = problems[0];
+  const cert = signature?.certificate ?? null;
+  const signedAt =
+    document === null
+      ? null
+      : Date.parse(document.type === 'invoice' ? document.issuedAt : document.occurredAt);
   return {
     ok: first === undefined,
     code: first?.code ?? null,
@@ -146,6 +157,10 @@ export function checkDocument(bytes: Uint8Array, options: CheckOptions = {}): Do
     envelopes: located.envelopes,
     chave: document !== null ? document.chave : chaveFromId(doc, located),
     signature,
+    certificateValidAtSigning:
+      cert === null || signedAt === null || Number.isNaN(signedAt)
+        ? null
+        : signedAt >= Date.parse(cert.notBefore) && signedAt <= Date.parse(cert.notAfter),
     document,
     problems,
   };

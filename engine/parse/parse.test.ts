@@ -99,6 +99,19 @@ describe('parsing', () => {
     assert.match(cancel.cancelledProtocol ?? '', /^[0-9]{15}$/);
   });
 
+  it('records whether the certificate was valid at signing, without rejecting', () => {
+    const inTime = checkDocument(
+      generateInvoice(signers.expired, { seed: 9, issuedAt: '2017-06-01T10:00:00-03:00' }).bytes,
+    );
+    assert.equal(inTime.ok, true);
+    assert.equal(inTime.certificateValidAtSigning, true);
+    const late = checkDocument(generateInvoice(signers.expired, { seed: 9 }).bytes);
+    assert.equal(late.ok, true, 'an expired certificate is not a rejection');
+    assert.equal(late.certificateValidAtSigning, false);
+    assert.equal(late.signature?.certificate?.cnpj, signers.expired.cnpj);
+    assert.equal(late.signature?.certificate?.serialNumber, signers.expired.serialHex);
+  });
+
   it('reads older layouts (2.00 and 3.10) too', () => {
     const v310 = invoiceOf(file('sped-nfe__nfe_v310'));
     assert.equal(v310.layoutVersion, '3.10');

@@ -13,19 +13,26 @@ export const NS_NFE = 'http://www.portalfiscal.inf.br/nfe';
 export const NS_DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 
 export interface SignatureAlgorithms {
-  readonly digest: 'sha1' | 'sha256';
+  readonly digest: 'sha1' | 'sha256' | 'sha512';
   readonly signature: 'rsa-sha1' | 'rsa-sha256';
+  /**
+   * Exclusive C14N is outside the NF-e profile (the engine's reference path checks it). For these
+   * documents, which use only the default namespace, both canonical forms are the same bytes.
+   */
+  readonly canonicalization?: 'c14n' | 'exc-c14n';
 }
 
 const DIGEST_URI = {
   sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
   sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  sha512: 'http://www.w3.org/2001/04/xmlenc#sha512',
 };
 const SIGNATURE_URI = {
   'rsa-sha1': 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
   'rsa-sha256': 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
 };
 const C14N_URI = 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315';
+const EXC_C14N_URI = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED_URI = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
 export interface GeneratedDocument {
@@ -56,14 +63,15 @@ export function signatureFor(
   options: SignOptions = {},
 ): { xml: string; digestValue: string } {
   const algs = options.algorithms ?? { digest: 'sha1', signature: 'rsa-sha1' };
+  const c14n = algs.canonicalization === 'exc-c14n' ? EXC_C14N_URI : C14N_URI;
   const digestValue =
     options.digestOverride ??
     createHash(algs.digest).update(canonicalSigned, 'utf8').digest('base64');
   const body =
-    `<CanonicalizationMethod Algorithm="${C14N_URI}"></CanonicalizationMethod>` +
+    `<CanonicalizationMethod Algorithm="${c14n}"></CanonicalizationMethod>` +
     `<SignatureMethod Algorithm="${SIGNATURE_URI[algs.signature]}"></SignatureMethod>` +
     `<Reference URI="#${id}"><Transforms><Transform Algorithm="${ENVELOPED_URI}"></Transform>` +
-    `<Transform Algorithm="${C14N_URI}"></Transform></Transforms>` +
+    `<Transform Algorithm="${c14n}"></Transform></Transforms>` +
     `<DigestMethod Algorithm="${DIGEST_URI[algs.digest]}"></DigestMethod>` +
     `<DigestValue>${digestValue}</DigestValue></Reference>`;
   const canonicalSignedInfo = `<SignedInfo xmlns="${NS_DSIG}">${body}</SignedInfo>`;

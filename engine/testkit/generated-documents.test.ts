@@ -49,6 +49,16 @@ describe('generated documents', () => {
     });
   }
 
+  it('sends signatures outside the NF-e profile through the xml-crypto path', () => {
+    const c = cases.find((h) => h.name === 'nfe-exclusive-c14n-sha512') as HostileCase;
+    const v = checkDocument(c.bytes);
+    assert.equal(v.ok, true, v.message ?? '');
+    assert.equal(v.signature?.path, 'reference');
+    assert.equal(v.signature?.digestAlgorithm, 'sha512');
+    const tampered = Buffer.from(c.bytes.toString('utf8').replace(/<vNF>[^<]*</, '<vNF>0.02<'));
+    assert.equal(checkDocument(tampered).code, 'DIGEST_MISMATCH');
+  });
+
   it('a volume of varied documents is accepted by the engine and by xmlsec1', () => {
     const docs = [];
     for (let seed = 100; seed < 260; seed++) {

@@ -104,6 +104,16 @@ export function hostileCases(signers: Signers): HostileCase[] {
     'ok',
     'valid',
   );
+  // Outside the NF-e profile: verified through the reference path (xml-crypto).
+  add(
+    'nfe-exclusive-c14n-sha512',
+    generateInvoice(main, {
+      seed: 34,
+      algorithms: { digest: 'sha512', signature: 'rsa-sha256', canonicalization: 'exc-c14n' },
+    }).bytes,
+    'ok',
+    'valid',
+  );
   add(
     'nfe-iso-8859-1',
     generateInvoice(main, { seed: 14, encoding: 'latin1' }).bytes,

@@ -34,6 +34,8 @@ export const VERDICT_CODES = {
   TOTALS_MISMATCH: 'ICMSTot/vProd differs from the sum of the items vProd (to the cent).',
   PROTOCOL_MISMATCH: 'protNFe/infProt/chNFe is not the chave of the signed infNFe.',
   PROTOCOL_DIGEST_MISMATCH: 'protNFe/infProt/digVal is not the digest of the signed infNFe.',
+  PROCESSING_FAILED:
+    'An internal error kept the document from being loaded; its bytes are kept for a replay.',
   EVENT_MISMATCH: 'The event Id or its retEvento disagrees with tpEvento, chNFe or nSeqEvento.',
 } as const;
 

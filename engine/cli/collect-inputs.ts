@@ -1,6 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import yauzl from 'yauzl';
+import {
+  ZipEntry,
+  ZipFile,
+  isDirectoryEntry,
+  isXmlName,
+  isZipName,
+  listEntries,
+  openZip,
+  readEntry,
+} from '../zip/read-zip';
 
 /** One document to check: a file on disk, or an entry inside a zip (possibly nested). */
 export interface InputDocument {
@@ -27,45 +36,6 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const isZipName = (name: string): boolean => /\.zip$/i.test(name);
-const isXmlName = (name: string): boolean => /\.xml$/i.test(name);
-
-/** A zip on disk is read by random access (never loaded whole); a nested one is in memory. */
-function openZip(source: string | Buffer): Promise<yauzl.ZipFile> {
-  const options = {
-    lazyEntries: true,
-    validateEntrySizes: true,
-    strictFileNames: false,
-    autoClose: false,
-  };
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, zip: yauzl.ZipFile): void =>
-      err ? reject(err) : resolve(zip);
-    if (typeof source === 'string') yauzl.open(source, options, done);
-    else yauzl.fromBuffer(source, options, done);
-  });
-}
-
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err) return reject(err);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) {
-          stream.destroy(new Error(`entry inflates beyond ${limit} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      stream.on('error', reject);
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
-  });
-}
-
 /** Lists every entry of a zip held in memory, reading the documents it contains. */
 async function* zipDocuments(
   file: string,
@@ -74,7 +44,7 @@ async function* zipDocuments(
   depth: number,
   options: CollectOptions,
 ): AsyncGenerator<InputDocument> {
-  let zip: yauzl.ZipFile;
+  let zip: ZipFile;
   try {
     zip = await openZip(source);
   } catch (err) {
@@ -89,21 +59,9 @@ async function* zipDocuments(
     };
     return;
   }
-  const entries: yauzl.Entry[] = [];
+  let entries: ZipEntry[];
   try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => {
-        entries.push(entry);
-        if (entries.length > options.maxArchiveEntries) {
-          reject(new Error(`more than ${options.maxArchiveEntries} entries`));
-          return;
-        }
-        zip.readEntry();
-      });
-      zip.on('end', resolve);
-      zip.on('error', reject);
-      zip.readEntry();
-    });
+    entries = await listEntries(zip, options.maxArchiveEntries);
   } catch (err) {
     zip.close();
     yield {
@@ -124,14 +82,14 @@ async function* zipDocuments(
 async function* entryDocuments(
   file: string,
   prefix: string,
-  zip: yauzl.ZipFile,
-  entries: yauzl.Entry[],
+  zip: ZipFile,
+  entries: ZipEntry[],
   depth: number,
   options: CollectOptions,
 ): AsyncGenerator<InputDocument> {
   for (const entry of entries) {
     const name = prefix ? `${prefix}!${entry.fileName}` : entry.fileName;
-    if (entry.fileName.endsWith('/')) continue;
+    if (isDirectoryEntry(entry)) continue;
     const nested = isZipName(entry.fileName);
     if (!nested && !isXmlName(entry.fileName)) continue;
     if (nested && depth >= options.maxArchiveDepth) {

@@ -66,9 +66,29 @@ function yearMonth(issuedAt: string): string {
   return issuedAt.slice(2, 4) + issuedAt.slice(5, 7);
 }
 
+const DATE_TIME =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?$/;
+
+/** A date or date-time as NF-e writes them (dhEmi with offset; dEmi of older layouts). */
+export function isDateTime(value: string): boolean {
+  return (
+    DATE_TIME.test(value) &&
+    !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value))
+  );
+}
+
+function checkDateTime(value: string, path: string, problems: Problem[]): void {
+  if (!isDateTime(value))
+    problems.push({
+      code: 'FIELD_INVALID',
+      message: `${path} is not a date-time: "${value.slice(0, 40)}"`,
+    });
+}
+
 /** Key, tax ids, totals and protocol checks of a parsed invoice. Returns every problem found. */
 export function checkInvoice(inv: ParsedInvoice, digestValue: string | null): Problem[] {
   const problems: Problem[] = [];
+  checkDateTime(inv.issuedAt, 'ide/dhEmi', problems);
   if (checkKey(inv.chave, problems)) {
     const k = splitKey(inv.chave);
     const issuer =
@@ -156,6 +176,7 @@ export function checkInvoice(inv: ParsedInvoice, digestValue: string | null): Pr
 export function checkEvent(ev: ParsedEvent): Problem[] {
   const problems: Problem[] = [];
   checkKey(ev.chave, problems);
+  checkDateTime(ev.occurredAt, 'infEvento/dhEvento', problems);
   const expectedId = `ID${ev.tpEvento}${ev.chave}${String(ev.sequence).padStart(2, '0')}`;
   if (ev.id !== expectedId) {
     problems.push({

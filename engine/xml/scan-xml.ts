@@ -92,6 +92,20 @@ function declaredEncoding(b: Buffer, declEnd: number): XmlEncoding {
   );
 }
 
+/** The encoding a document declares (UTF-8 when it declares none); null when unsupported. */
+export function declaredEncodingOf(input: Uint8Array): XmlEncoding | null {
+  const b = asBuffer(input);
+  const start = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  if (!startsWith(b, start, '<?xml')) return 'utf8';
+  const end = indexOfAscii(b, '?>', start);
+  if (end < 0) return null;
+  try {
+    return declaredEncoding(b, end);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Scans the exact bytes of a document into an XmlElement tree, checking well-formedness and
  * namespace bindings as it goes. No DTD, external entity or undefined entity is ever accepted.

@@ -1,0 +1,20 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Config, Db, IngestJob, Logger } from '../engine/index';
+
+/** What the API needs from the outside world; built by main.ts, replaced in tests. */
+export interface AppDeps {
+  readonly db: Db;
+  readonly redis: Redis;
+  readonly queue: Queue<IngestJob>;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/** Per-request state set by the middleware. */
+export interface AppState {
+  reqId: string;
+  log: Logger;
+  tenantId: string;
+  keyId: string;
+}

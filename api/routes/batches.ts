@@ -1,0 +1,180 @@
+import { Router } from '@koa/router';
+import {
+  BatchRow,
+  NfeError,
+  enqueueChunks,
+  spoolUpload,
+  storeBatch,
+  uploadKind,
+} from '../../engine/index';
+import { AppDeps, AppState } from '../context';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const VERDICTS = new Set(['loaded', 'duplicate', 'conflict', 'rejected', 'pending']);
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function batchJson(b: BatchRow): Record<string, unknown> {
+  const decided = b.loaded_count + b.duplicate_count + b.conflict_count + b.rejected_count;
+  return {
+    id: b.id,
+    state: b.state,
+    clientReference: b.client_reference,
+    callbackUrl: b.callback_url,
+    receivedAt: b.received_at,
+    completedAt: b.completed_at,
+    documents: b.document_count,
+    skippedEntries: b.skipped_count,
+    counts: {
+      pending: b.document_count - decided,
+      loaded: b.loaded_count,
+      duplicate: b.duplicate_count,
+      conflict: b.conflict_count,
+      rejected: b.rejected_count,
+    },
+    links: { self: `/v1/batches/${b.id}`, documents: `/v1/batches/${b.id}/documents` },
+  };
+}
+
+function optionalUrl(value: string | undefined, name: string): string | null {
+  if (value === undefined || value === '') return null;
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+    return u.toString();
+  } catch {
+    throw new NfeError('BAD_REQUEST', `${name} must be an http(s) URL`);
+  }
+}
+
+function cursorOf(value: string | undefined): string {
+  if (value === undefined || value === '') return '0';
+  const decoded = Buffer.from(value, 'base64url').toString('latin1');
+  if (!/^[0-9]{1,19}$/.test(decoded))
+    throw new NfeError('BAD_REQUEST', 'cursor is not one this API returned');
+  return decoded;
+}
+
+export function batchRoutes(deps: AppDeps): Router<AppState> {
+  const router = new Router<AppState>();
+  const { db, queue, config } = deps;
+
+  async function loadBatch(tenantId: string, id: string): Promise<BatchRow> {
+    if (!UUID.test(id)) throw new NfeError('NOT_FOUND', `no batch ${id.slice(0, 60)}`);
+    const batch = (await db.query<BatchRow>('select-batch', [id, tenantId])).rows[0];
+    if (batch === undefined) throw new NfeError('NOT_FOUND', `no batch ${id}`);
+    return batch;
+  }
+
+  router.post('/v1/batches', async (ctx) => {
+    const kind = uploadKind(ctx.get('Content-Type'));
+    const declared = Number(ctx.get('Content-Length') || '0');
+    if (declared > config.uploadMaxBytes)
+      throw new NfeError(
+        'PAYLOAD_TOO_LARGE',
+        `the upload declares ${declared} bytes; the limit is ${config.uploadMaxBytes}`,
+      );
+    const idempotencyKey = ctx.get('Idempotency-Key') || null;
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey))
+      throw new NfeError(
+        'BAD_REQUEST',
+        'Idempotency-Key must be 1 to 200 visible ASCII characters',
+      );
+    const query = ctx.query as Record<string, string | undefined>;
+    const clientReference = (query.clientReference ?? ctx.get('X-Client-Reference')) || null;
+    if (clientReference !== null && clientReference.length > 200)
+      throw new NfeError('BAD_REQUEST', 'clientReference is longer than 200 characters');
+    const callbackUrl = optionalUrl(query.callbackUrl ?? ctx.get('X-Callback-Url'), 'callbackUrl');
+
+    const upload = await spoolUpload(kind, ctx.req, ctx.req.headers, config);
+    try {
+      const stored = await storeBatch(db, upload, {
+        tenantId: ctx.state.tenantId,
+        idempotencyKey,
+        clientReference,
+        callbackUrl,
+        requestId: ctx.state.reqId,
+        chunkSize: config.chunkSize,
+      });
+      const log = ctx.state.log.child({ batchId: stored.batch.id });
+      if (stored.created) {
+        log.info(
+          {
+            documents: upload.documentCount,
+            skipped: upload.skippedCount,
+            chunks: stored.chunks.length,
+          },
+          'batch stored',
+        );
+        try {
+          await enqueueChunks(queue, stored.batch.id, stored.chunks);
+        } catch (err) {
+          // Stored is what matters: the recovery sweep enqueues chunks that have no job.
+          log.warn(
+            { err: (err as Error).message },
+            'batch stored but not enqueued; the recovery sweep will pick it up',
+          );
+        }
+      } else {
+        log.info('idempotent replay: returning the stored batch');
+        ctx.set('Idempotent-Replayed', 'true');
+      }
+      ctx.status = 202;
+      ctx.set('Location', `/v1/batches/${stored.batch.id}`);
+      ctx.body = batchJson(stored.batch);
+    } finally {
+      await upload.dispose();
+    }
+  });
+
+  router.get('/v1/batches/:id', async (ctx) => {
+    ctx.body = batchJson(await loadBatch(ctx.state.tenantId, ctx.params.id));
+  });
+
+  router.get('/v1/batches/:id/documents', async (ctx) => {
+    const batch = await loadBatch(ctx.state.tenantId, ctx.params.id);
+    const query = ctx.query as Record<string, string | undefined>;
+    const verdict = query.verdict ?? null;
+    if (verdict !== null && !VERDICTS.has(verdict))
+      throw new NfeError('BAD_REQUEST', `verdict must be one of ${[...VERDICTS].join(', ')}`);
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new NfeError('BAD_REQUEST', 'limit must be an integer from 1 to 1000');
+    const rows = (
+      await db.query('select-batch-documents', [
+        batch.id,
+        cursorOf(query.cursor),
+        verdict,
+        limit + 1,
+      ])
+    ).rows;
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const nextCursor =
+      rows.length > limit && last !== undefined
+        ? Buffer.from(String(last.id)).toString('base64url')
+        : null;
+    const params = new URLSearchParams();
+    if (verdict !== null) params.set('verdict', verdict);
+    params.set('limit', String(limit));
+    if (nextCursor !== null) params.set('cursor', nextCursor);
+    ctx.body = {
+      data: page.map((d) => ({
+        id: String(d.id),
+        seq: d.seq,
+        name: d.entry_name,
+        size: d.size,
+        sha256: (d.sha256 as Buffer).toString('hex'),
+        verdict: d.verdict,
+        code: d.code,
+        message: d.message,
+        kind: d.kind,
+        chave: d.chave,
+        receivedAt: d.received_at,
+        processedAt: d.processed_at,
+      })),
+      next: nextCursor === null ? null : `/v1/batches/${batch.id}/documents?${params.toString()}`,
+    };
+  });
+
+  return router;
+}

@@ -1,0 +1,351 @@
+import { DocumentVerdict, checkDocument } from '../check-document';
+import { Db, Tx } from '../db';
+import { Logger } from '../logger';
+import { IngestJob } from '../queue/queues';
+import { copyRow, copyStatement, CopyValue } from './copy-format';
+import {
+  EVENT_COLUMNS,
+  INVOICE_COLUMNS,
+  ITEM_COLUMNS,
+  RowContext,
+  eventRow,
+  invoiceRow,
+  itemRows,
+} from './rows';
+
+/**
+ * The worker's unit of work: every document of one chunk that has no verdict yet is verified,
+ * parsed and loaded in one transaction — COPY into staging tables, then insert … select … on
+ * conflict do nothing — and gets exactly one verdict. Running it twice (a retry, a duplicated job
+ * after Redis lost its state) changes nothing: locked or decided documents are skipped.
+ */
+export type Verdict = 'loaded' | 'duplicate' | 'conflict' | 'rejected';
+
+export interface ChunkOutcome {
+  readonly documents: number;
+  readonly counts: Readonly<Record<Verdict, number>>;
+  readonly batchCompleted: boolean;
+}
+
+export interface ProcessOptions {
+  readonly loadMode: 'copy' | 'insert';
+  readonly documentMaxBytes: number;
+  readonly logger: Logger;
+}
+
+interface DocumentRow {
+  readonly id: string;
+  readonly tenant_id: string;
+  readonly content: Buffer;
+}
+
+/** What the pure engine concluded about one document, with the rows it would load. */
+interface Examined {
+  readonly id: string;
+  readonly verdict: DocumentVerdict;
+  readonly target: 'invoice' | 'event' | null;
+  readonly invoice: CopyValue[] | null;
+  readonly items: CopyValue[][];
+  readonly event: CopyValue[] | null;
+}
+
+function examine(doc: DocumentRow, batchId: string, maxBytes: number): Examined {
+  const verdict = checkDocument(doc.content, { maxBytes });
+  const ctx: RowContext = { tenantId: doc.tenant_id, batchId, documentId: doc.id };
+  const parsed = verdict.ok ? verdict.document : null;
+  if (parsed?.type === 'invoice') {
+    return {
+      id: doc.id,
+      verdict,
+      target: 'invoice',
+      invoice: invoiceRow(ctx, parsed, verdict),
+      items: itemRows(ctx, parsed),
+      event: null,
+    };
+  }
+  if (parsed?.type === 'event') {
+    return {
+      id: doc.id,
+      verdict,
+      target: 'event',
+      invoice: null,
+      items: [],
+      event: eventRow(ctx, parsed, verdict),
+    };
+  }
+  return { id: doc.id, verdict, target: null, invoice: null, items: [], event: null };
+}
+
+/** stage_documents row: rejected documents are decided here, the others by the merge. */
+function stageDocumentRow(e: Examined): CopyValue[] {
+  const v = e.verdict;
+  const ev = v.document?.type === 'event' ? v.document : null;
+  return [
+    e.id,
+    e.target,
+    e.target === null ? 'rejected' : null,
+    v.code,
+    v.message,
+    v.kind,
+    v.chave,
+    v.signature?.digestValue ?? null,
+    ev?.tpEvento ?? null,
+    ev?.sequence ?? null,
+  ];
+}
+
+const STAGE_DOCUMENT_COLUMNS = [
+  'id',
+  'target',
+  'verdict',
+  'code',
+  'message',
+  'kind',
+  'chave',
+  'digest',
+  'tp_evento',
+  'sequence',
+];
+
+function emptyCounts(): Record<Verdict, number> {
+  return { loaded: 0, duplicate: 0, conflict: 0, rejected: 0 };
+}
+
+async function finishChunk(
+  tx: Tx,
+  batchId: string,
+  counts: Record<Verdict, number>,
+): Promise<boolean> {
+  await tx.query('add-batch-counts', [
+    batchId,
+    counts.loaded,
+    counts.duplicate,
+    counts.conflict,
+    counts.rejected,
+  ]);
+  return (await tx.query('complete-batch', [batchId])).rows.length > 0;
+}
+
+async function loadWithCopy(
+  tx: Tx,
+  tenantId: string,
+  examined: readonly Examined[],
+): Promise<Record<Verdict, number>> {
+  for (const table of ['documents', 'invoices', 'items', 'events'])
+    await tx.query(`stage-create-${table}`);
+  await tx.copyIn(
+    copyStatement('stage_documents', STAGE_DOCUMENT_COLUMNS),
+    examined.map(stageDocumentRow).map(copyRow),
+  );
+  const invoices = examined.filter((e) => e.invoice !== null);
+  const events = examined.filter((e) => e.event !== null);
+  if (invoices.length > 0) {
+    await tx.copyIn(
+      copyStatement('stage_invoices', INVOICE_COLUMNS),
+      invoices.map((e) => copyRow(e.invoice as CopyValue[])),
+    );
+    await tx.copyIn(
+      copyStatement('stage_items', ITEM_COLUMNS),
+      (function* () {
+        for (const e of invoices) for (const row of e.items) yield copyRow(row);
+      })(),
+    );
+    await tx.query('merge-invoices');
+    await tx.query('merge-items');
+    await tx.query('decide-invoice-verdicts', [tenantId]);
+    await tx.query('upgrade-protocols');
+  }
+  if (events.length > 0) {
+    await tx.copyIn(
+      copyStatement('stage_events', EVENT_COLUMNS),
+      events.map((e) => copyRow(e.event as CopyValue[])),
+    );
+    await tx.query('merge-events');
+    await tx.query('decide-event-verdicts', [tenantId]);
+  }
+  const chaves = [
+    ...new Set(examined.filter((e) => e.target !== null).map((e) => e.verdict.chave as string)),
+  ];
+  if (chaves.length > 0) await tx.query('apply-cancellations', [tenantId, chaves]);
+  const counts = emptyCounts();
+  for (const row of (await tx.query<{ verdict: Verdict }>('record-staged-verdicts')).rows)
+    counts[row.verdict]++;
+  return counts;
+}
+
+const insertSql = (table: string, columns: readonly string[], suffix: string): string =>
+  `insert into ${table} (${columns.join(', ')}) values (${columns.map((_, k) => `$${k + 1}`).join(', ')}) ${suffix}`;
+const INSERT_INVOICE = insertSql(
+  'invoices',
+  INVOICE_COLUMNS,
+  'on conflict do nothing returning document_id',
+);
+const INSERT_ITEM = insertSql('invoice_items', ITEM_COLUMNS, 'on conflict do nothing');
+const INSERT_EVENT = insertSql(
+  'invoice_events',
+  EVENT_COLUMNS,
+  'on conflict do nothing returning document_id',
+);
+
+/** Parameters for an INSERT: objects (JSON columns) serialized, like COPY does. */
+function params(row: readonly CopyValue[]): unknown[] {
+  return row.map((v) =>
+    v !== null && typeof v === 'object' && !Buffer.isBuffer(v) && !(v instanceof Date)
+      ? JSON.stringify(v)
+      : v,
+  );
+}
+
+/**
+ * The benchmark's reference: the straightforward loader a first version would have — each
+ * document in its own transaction, one INSERT per row. Same rows, same verdicts as loadWithCopy.
+ */
+async function loadRowByRow(
+  db: Db,
+  batchId: string,
+  tenantId: string,
+  examined: readonly Examined[],
+): Promise<{ counts: Record<Verdict, number>; completed: boolean }> {
+  const counts = emptyCounts();
+  let completed = false;
+  for (const e of examined) {
+    await db.withTransaction(async (tx) => {
+      const v = e.verdict;
+      let verdict: Verdict = 'rejected';
+      let message = v.message;
+      if (e.invoice !== null) {
+        const won = await tx.queryText(INSERT_INVOICE, params(e.invoice));
+        if (won.rows.length > 0) {
+          for (const item of e.items) await tx.queryText(INSERT_ITEM, params(item));
+          verdict = 'loaded';
+        } else {
+          const winner = (
+            await tx.queryText<{ document_id: string; digest_value: string }>(
+              'select document_id, digest_value from invoices where tenant_id = $1 and chave = $2',
+              [tenantId, v.chave],
+            )
+          ).rows[0];
+          verdict = winner.digest_value === v.signature?.digestValue ? 'duplicate' : 'conflict';
+          message =
+            verdict === 'duplicate'
+              ? `already loaded from document ${winner.document_id}`
+              : `chave already loaded from document ${winner.document_id} with different signed content; both are kept`;
+        }
+      } else if (e.event !== null) {
+        const ev = v.document?.type === 'event' ? v.document : null;
+        const won = await tx.queryText(INSERT_EVENT, params(e.event));
+        if (won.rows.length > 0) verdict = 'loaded';
+        else {
+          const winner = (
+            await tx.queryText<{ document_id: string; digest_value: string }>(
+              'select document_id, digest_value from invoice_events where tenant_id = $1 and chave = $2 and tp_evento = $3 and sequence = $4',
+              [tenantId, v.chave, ev?.tpEvento, ev?.sequence],
+            )
+          ).rows[0];
+          verdict = winner.digest_value === v.signature?.digestValue ? 'duplicate' : 'conflict';
+          message = `already loaded from document ${winner.document_id}`;
+        }
+      }
+      if (e.target !== null) await tx.query('apply-cancellations', [tenantId, [v.chave]]);
+      const recorded = await tx.query('record-verdict', [
+        e.id,
+        verdict,
+        e.target === null ? v.code : null,
+        e.target === null ? message : verdict === 'loaded' ? null : message,
+        v.kind,
+        v.chave,
+      ]);
+      const one = emptyCounts();
+      if (recorded.rows.length > 0) one[verdict] = 1;
+      counts[verdict] += one[verdict];
+      completed = (await finishChunk(tx, batchId, one)) || completed;
+    });
+  }
+  return { counts, completed };
+}
+
+export async function processChunk(
+  db: Db,
+  job: IngestJob,
+  options: ProcessOptions,
+): Promise<ChunkOutcome> {
+  if (options.loadMode === 'insert') {
+    const docs = (
+      await db.query<DocumentRow>('select-chunk-documents-unlocked', [job.batchId, job.chunk])
+    ).rows;
+    const examined = docs.map((d) => examine(d, job.batchId, options.documentMaxBytes));
+    const tenantId = docs[0]?.tenant_id;
+    if (tenantId === undefined)
+      return { documents: 0, counts: emptyCounts(), batchCompleted: false };
+    const { counts, completed } = await loadRowByRow(db, job.batchId, tenantId, examined);
+    return { documents: docs.length, counts, batchCompleted: completed };
+  }
+  return db.withTransaction(async (tx) => {
+    const docs = (await tx.query<DocumentRow>('select-chunk-documents', [job.batchId, job.chunk]))
+      .rows;
+    if (docs.length === 0) {
+      return {
+        documents: 0,
+        counts: emptyCounts(),
+        batchCompleted: await finishChunk(tx, job.batchId, emptyCounts()),
+      };
+    }
+    const examined = docs.map((d) => examine(d, job.batchId, options.documentMaxBytes));
+    const counts = await loadWithCopy(tx, docs[0].tenant_id, examined);
+    const batchCompleted = await finishChunk(tx, job.batchId, counts);
+    return { documents: docs.length, counts, batchCompleted };
+  });
+}
+
+/**
+ * After a chunk failed with an error that retrying will not cure, each of its documents is tried
+ * alone, so that one document the engine cannot load never holds back the others. A document that
+ * still fails gets PROCESSING_FAILED (its bytes stay stored for a replay).
+ */
+export async function processChunkIsolated(
+  db: Db,
+  job: IngestJob,
+  options: ProcessOptions,
+  isTransient: (err: unknown) => boolean,
+): Promise<ChunkOutcome> {
+  const ids = (
+    await db.query<{ id: string }>('select-pending-ids', [job.batchId, job.chunk])
+  ).rows.map((r) => r.id);
+  const counts = emptyCounts();
+  let batchCompleted = false;
+  for (const id of ids) {
+    try {
+      await db.withTransaction(async (tx) => {
+        const docs = (await tx.query<DocumentRow>('select-pending-document', [job.batchId, id]))
+          .rows;
+        if (docs.length === 0) return;
+        const one = await loadWithCopy(tx, docs[0].tenant_id, [
+          examine(docs[0], job.batchId, options.documentMaxBytes),
+        ]);
+        for (const k of Object.keys(one) as Verdict[]) counts[k] += one[k];
+        batchCompleted = (await finishChunk(tx, job.batchId, one)) || batchCompleted;
+      });
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      options.logger.error(
+        { err, batchId: job.batchId, documentId: id },
+        'document failed alone: marked PROCESSING_FAILED',
+      );
+      await db.withTransaction(async (tx) => {
+        const recorded = await tx.query('record-verdict', [
+          id,
+          'rejected',
+          'PROCESSING_FAILED',
+          `internal error while loading: ${(err as Error).message.slice(0, 200)}`,
+          null,
+          null,
+        ]);
+        const one = emptyCounts();
+        one.rejected = recorded.rows.length;
+        counts.rejected += one.rejected;
+        batchCompleted = (await finishChunk(tx, job.batchId, one)) || batchCompleted;
+      });
+    }
+  }
+  return { documents: ids.length, counts, batchCompleted };
+}

@@ -1,0 +1,62 @@
+import { loadConfig } from './config';
+import { createDb } from './db';
+import { createLogger } from './logger';
+import { createIngestQueue, createRedis } from './queue/queues';
+import { onShutdown } from './shutdown';
+import { createIngestWorker } from './workers/ingest.worker';
+import { recoverySweep } from './workers/recovery-sweep';
+
+/** A worker process: `node dist/engine/main.js`. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('worker', config.logLevel);
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    applicationName: 'nfe-ingest-worker',
+    poolSize: config.dbPoolSize,
+    logger,
+  });
+  const connection = createRedis(config.redisUrl, 'nfe-ingest-worker');
+  const queue = createIngestQueue(connection, {
+    prefix: config.queuePrefix,
+    attempts: config.jobAttempts,
+    backoffMs: config.jobBackoffMs,
+  });
+  const worker = createIngestWorker({ db, connection, config, logger });
+
+  const sweep = async (): Promise<void> => {
+    try {
+      await recoverySweep(db, queue, config.sweepGraceMs, logger);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'recovery sweep failed; will try again');
+    }
+  };
+  const timer = setInterval(() => void sweep(), config.sweepIntervalMs);
+  timer.unref();
+
+  onShutdown(logger, config.shutdownTimeoutMs, [
+    { name: 'stop sweeping', run: async () => clearInterval(timer) },
+    { name: 'finish active jobs', run: () => worker.close() },
+    { name: 'close queue', run: () => queue.close() },
+    { name: 'close database pool', run: () => db.close() },
+    { name: 'close redis', run: () => connection.quit() },
+  ]);
+
+  void worker.run();
+  logger.info(
+    {
+      concurrency: config.workerConcurrency,
+      loadMode: config.loadMode,
+      prefix: config.queuePrefix,
+    },
+    'worker started',
+  );
+  await sweep();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `worker failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { Job, Queue } from 'bullmq';
+import IORedis, { Redis } from 'ioredis';
+
+/**
+ * The one registry of queues: names, payload types and job ids. Payloads carry references (batch
+ * id and chunk number), never XML: documents hold CNPJ/CPF and live in PostgreSQL.
+ */
+export const QUEUES = {
+  ingest: 'ingest',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** One chunk of one batch: the documents with this chunk number and no verdict yet. */
+export interface IngestJob {
+  readonly batchId: string;
+  readonly chunk: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isIngestJob(data: unknown): data is IngestJob {
+  const d = data as Partial<IngestJob> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.batchId === 'string' &&
+    UUID.test(d.batchId) &&
+    Number.isInteger(d.chunk) &&
+    (d.chunk as number) >= 0
+  );
+}
+
+/**
+ * Deterministic job ids (BullMQ ignores an add whose id exists): the API, a retry and the recovery
+ * sweep all name a chunk the same way. No ':' (BullMQ's key separator).
+ */
+export const jobIds = {
+  ingest: (job: IngestJob): string => `ingest-${job.batchId}-${job.chunk}`,
+};
+
+/**
+ * Workers need maxRetriesPerRequest null (commands wait for a reconnect instead of failing);
+ * request handlers need the opposite (`failFast`): an answer, even an error, within moments.
+ */
+export function createRedis(
+  url: string,
+  name: string,
+  options: { failFast?: boolean } = {},
+): Redis {
+  return new IORedis(url, {
+    maxRetriesPerRequest: options.failFast ? 2 : null,
+    connectionName: name,
+    enableReadyCheck: true,
+  });
+}
+
+export interface QueueSettings {
+  readonly prefix: string;
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+export function createIngestQueue(connection: Redis, settings: QueueSettings): Queue<IngestJob> {
+  return new Queue<IngestJob>(QUEUES.ingest, {
+    connection,
+    prefix: settings.prefix,
+    defaultJobOptions: {
+      attempts: settings.attempts,
+      backoff: { type: 'exponential', delay: settings.backoffMs },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+/** Enqueues chunks of a batch; chunks already queued or running are left alone. */
+export async function enqueueChunks(
+  queue: Queue<IngestJob>,
+  batchId: string,
+  chunks: readonly number[],
+): Promise<Job<IngestJob>[]> {
+  return queue.addBulk(
+    chunks.map((chunk) => {
+      const data: IngestJob = { batchId, chunk };
+      return { name: QUEUES.ingest, data, opts: { jobId: jobIds.ingest(data) } };
+    }),
+  );
+}

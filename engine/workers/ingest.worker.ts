@@ -1,0 +1,84 @@
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Config } from '../config';
+import { Db, isTransientDbError } from '../db';
+import { ChunkOutcome, processChunk, processChunkIsolated } from '../load/process-chunk';
+import { Logger } from '../logger';
+import { IngestJob, QUEUES, isIngestJob } from '../queue/queues';
+
+export interface IngestWorkerDeps {
+  readonly db: Db;
+  readonly connection: Redis;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/**
+ * Queue → processor → concurrency, in one place. Transient failures (PostgreSQL restarting, a lost
+ * connection, a deadlock) are rethrown for BullMQ's backoff; anything else is unrecoverable for the
+ * chunk, whose documents are then tried one by one so that each still gets its verdict.
+ */
+export function createIngestWorker({
+  db,
+  connection,
+  config,
+  logger,
+}: IngestWorkerDeps): Worker<IngestJob, ChunkOutcome> {
+  const options = { loadMode: config.loadMode, documentMaxBytes: config.documentMaxBytes, logger };
+  const processor = async (job: Job<IngestJob>): Promise<ChunkOutcome> => {
+    if (!isIngestJob(job.data))
+      throw new UnrecoverableError(`malformed ingest payload in job ${job.id}`);
+    const log = logger.child({
+      jobId: job.id,
+      batchId: job.data.batchId,
+      chunk: job.data.chunk,
+      attempt: job.attemptsMade + 1,
+    });
+    const t0 = Date.now();
+    let outcome: ChunkOutcome;
+    try {
+      outcome = await processChunk(db, job.data, options);
+    } catch (err) {
+      if (isTransientDbError(err)) {
+        log.warn(
+          { err: (err as Error).message },
+          'chunk failed transiently; will retry with backoff',
+        );
+        throw err;
+      }
+      log.error({ err }, 'chunk failed; retrying its documents one by one');
+      try {
+        outcome = await processChunkIsolated(db, job.data, options, isTransientDbError);
+      } catch (inner) {
+        if (isTransientDbError(inner)) throw inner;
+        throw new UnrecoverableError(
+          `chunk ${job.data.chunk} of batch ${job.data.batchId}: ${(inner as Error).message}`,
+        );
+      }
+    }
+    log.info(
+      {
+        documents: outcome.documents,
+        ...outcome.counts,
+        batchCompleted: outcome.batchCompleted,
+        ms: Date.now() - t0,
+      },
+      'chunk processed',
+    );
+    return outcome;
+  };
+  const worker = new Worker<IngestJob, ChunkOutcome>(QUEUES.ingest, processor, {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    lockDuration: config.jobLockMs,
+    stalledInterval: Math.max(1000, Math.floor(config.jobLockMs / 2)),
+    maxStalledCount: 1000,
+    autorun: false,
+  });
+  worker.on('failed', (job, err) =>
+    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+  );
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  return worker;
+}

@@ -108,6 +108,13 @@ export function createDb(options: DbOptions): Db {
     async withTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client whose connection dies (PostgreSQL restarting) emits 'error'; the
+      // pending query rejects as well, so here it is only noted, never allowed to crash the process.
+      const onError = (err: Error): void => {
+        broken = true;
+        logger.warn({ err: err.message }, 'database connection lost during a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const tx: Tx = {
@@ -130,6 +137,7 @@ export function createDb(options: DbOptions): Db {
         }
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken ? true : undefined);
       }
     },

@@ -1,0 +1,88 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  Config,
+  Db,
+  IngestJob,
+  createIngestQueue,
+  createRedis,
+  silentLogger,
+} from '../../engine/index';
+import { testDb } from '../../engine/testkit/test-databases';
+import { createIngestWorker } from '../../engine/workers/ingest.worker';
+import { createApp } from '../app';
+
+/**
+ * A real API on a real port and a real worker, in the test process, against the test's own
+ * PostgreSQL database and Redis queue prefix.
+ */
+export interface TestApi {
+  readonly url: string;
+  readonly db: Db;
+  readonly queue: Queue<IngestJob>;
+  readonly config: Config;
+  readonly worker: Worker | null;
+  request(
+    method: string,
+    path: string,
+    options?: { key?: string; body?: Buffer | string | FormData; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(
+  config: Config,
+  options: { worker?: boolean } = {},
+): Promise<TestApi> {
+  const db = testDb(config, 'nfe-test-api');
+  const redis: Redis = createRedis(config.redisUrl, 'nfe-test-api', { failFast: true });
+  const queue = createIngestQueue(redis, {
+    prefix: config.queuePrefix,
+    attempts: config.jobAttempts,
+    backoffMs: config.jobBackoffMs,
+  });
+  const app = createApp({ db, redis, queue, config, logger: silentLogger });
+  const server = http.createServer(app.koa.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let worker: Worker | null = null;
+  let workerRedis: Redis | null = null;
+  let workerDb: Db | null = null;
+  if (options.worker !== false) {
+    workerRedis = createRedis(config.redisUrl, 'nfe-test-worker');
+    workerDb = testDb(config, 'nfe-test-worker');
+    worker = createIngestWorker({
+      db: workerDb,
+      connection: workerRedis,
+      config,
+      logger: silentLogger,
+    });
+    void worker.run();
+  }
+
+  return {
+    url,
+    db,
+    queue,
+    config,
+    worker,
+    request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.key !== undefined) headers.Authorization = `Bearer ${opts.key}`;
+      return fetch(`${url}${path}`, { method, headers, body: opts.body as BodyInit | undefined });
+    },
+    async close() {
+      await worker?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await queue.close();
+      await redis.quit();
+      await workerRedis?.quit();
+      await workerDb?.close();
+      await db.close();
+    },
+  };
+}

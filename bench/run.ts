@@ -1,5 +1,6 @@
 import { createSigners } from '../engine/testkit/hostile-documents';
 import { engineBench, memoryBench } from './engine.bench';
+import { pipelineBench } from './pipeline.bench';
 
 /** `npm run bench`: every benchmark, figures and ratios printed. BENCH_DOCS scales the engine run. */
 async function main(): Promise<void> {
@@ -8,6 +9,12 @@ async function main(): Promise<void> {
     await engineBench(Number(process.env.BENCH_DOCS ?? 5000));
   }
   if (which === 'memory') memoryBench(createSigners().main);
+  if (which === 'all' || which === 'pipeline') {
+    await pipelineBench(
+      Number(process.env.BENCH_PIPELINE_DOCS ?? 20_000),
+      Number(process.env.BENCH_WORKERS ?? 2),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -90,6 +90,30 @@ function queryable(logger: Logger, target: pg.Pool | PoolClient): Queryable {
   };
 }
 
+const COPY_WRITE_BYTES = 256 * 1024;
+
+/**
+ * Joins small COPY rows into writes of a few hundred KiB: one socket write per row would make
+ * the system calls, not PostgreSQL, the cost of a load.
+ */
+async function* coalesce(
+  rows: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const row of rows) {
+    const b = typeof row === 'string' ? Buffer.from(row, 'utf8') : row;
+    parts.push(b);
+    size += b.length;
+    if (size >= COPY_WRITE_BYTES) {
+      yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+}
+
 export function createDb(options: DbOptions): Db {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
@@ -122,7 +146,7 @@ export function createDb(options: DbOptions): Db {
           ...queryable(logger, client),
           async copyIn(copySql, rows) {
             const stream = client.query(copyFrom(copySql));
-            await pipeline(Readable.from(rows, { objectMode: false }), stream);
+            await pipeline(Readable.from(coalesce(rows), { objectMode: false }), stream);
             return stream.rowCount;
           },
         };

@@ -39,11 +39,25 @@ export interface UploadDocument {
   readonly bytes: Buffer;
 }
 
+/**
+ * What the validation pass sees of a document: its bytes, or for a zip entry only what the
+ * central directory declares (size and CRC-32), so that a zip is inflated once, when stored.
+ */
+interface ListedDocument {
+  readonly name: string | null;
+  readonly bytes: Buffer | null;
+  readonly size: number;
+  readonly crc32: number;
+}
+
 export interface SpooledUpload {
   readonly documentCount: number;
   /** Entries that are neither .xml nor .zip (a DANFE PDF, a readme): not documents. */
   readonly skippedCount: number;
-  /** SHA-256 over the ordered (name, document SHA-256) pairs: what "the same body" means. */
+  /**
+   * What "the same body" means for an Idempotency-Key: SHA-256 over the ordered documents, each
+   * by name and SHA-256 (XML parts) or by declared size and CRC-32 (zip entries, not inflated twice).
+   */
   readonly fingerprint: Buffer;
   documents(): AsyncGenerator<UploadDocument>;
   dispose(): Promise<void>;
@@ -177,7 +191,7 @@ async function* zipDocuments(
   limits: UploadLimits,
   walk: Walk,
   validate: boolean,
-): AsyncGenerator<UploadDocument> {
+): AsyncGenerator<ListedDocument> {
   let zip: ZipFile;
   let entries: ZipEntry[];
   try {
@@ -238,6 +252,17 @@ async function* zipDocuments(
           );
         }
       }
+      if (validate && !nested) {
+        // Declared size and CRC-32 identify the entry; the sizes are enforced when it is inflated.
+        if (++walk.documents > limits.uploadMaxEntries) {
+          throw new NfeError(
+            'PAYLOAD_TOO_LARGE',
+            `more than ${limits.uploadMaxEntries} documents in one upload`,
+          );
+        }
+        yield { name, bytes: null, size: entry.uncompressedSize, crc32: entry.crc32 };
+        continue;
+      }
       const limit = nested ? limits.zipMaxInflatedBytes : limits.documentMaxBytes;
       let bytes: Buffer;
       try {
@@ -248,17 +273,8 @@ async function* zipDocuments(
           `"${name}" cannot be inflated: ${(err as Error).message}`,
         );
       }
-      if (nested) {
-        yield* zipDocuments(bytes, name, depth + 1, limits, walk, validate);
-      } else {
-        if (validate && ++walk.documents > limits.uploadMaxEntries) {
-          throw new NfeError(
-            'PAYLOAD_TOO_LARGE',
-            `more than ${limits.uploadMaxEntries} documents in one upload`,
-          );
-        }
-        yield { name, bytes };
-      }
+      if (nested) yield* zipDocuments(bytes, name, depth + 1, limits, walk, validate);
+      else yield { name, bytes, size: bytes.length, crc32: entry.crc32 };
     }
   } finally {
     zip.close();
@@ -270,7 +286,7 @@ async function* partDocuments(
   limits: UploadLimits,
   walk: Walk,
   validate: boolean,
-): AsyncGenerator<UploadDocument> {
+): AsyncGenerator<ListedDocument> {
   for (const part of parts) {
     if (part.kind === 'xml') {
       if (validate && ++walk.documents > limits.uploadMaxEntries) {
@@ -279,7 +295,7 @@ async function* partDocuments(
           `more than ${limits.uploadMaxEntries} documents in one upload`,
         );
       }
-      yield { name: part.name, bytes: part.bytes };
+      yield { name: part.name, bytes: part.bytes, size: part.bytes.length, crc32: 0 };
     } else {
       yield* zipDocuments(part.file, part.name ?? '', 1, limits, walk, validate);
     }
@@ -314,10 +330,10 @@ export async function spoolUpload(
     const walk: Walk = { documents: 0, skipped: 0, inflated: 0 };
     const fingerprint = createHash('sha256');
     for await (const doc of partDocuments(parts, limits, walk, true)) {
-      fingerprint
-        .update(`${doc.name ?? ''}\u0000`)
-        .update(createHash('sha256').update(doc.bytes).digest())
-        .update('\n');
+      fingerprint.update(`${doc.name ?? ''}\u0000`);
+      if (doc.bytes !== null) fingerprint.update(createHash('sha256').update(doc.bytes).digest());
+      else fingerprint.update(`${doc.size}:${doc.crc32}`);
+      fingerprint.update('\n');
     }
     if (walk.documents === 0) {
       throw new NfeError(
@@ -331,8 +347,10 @@ export async function spoolUpload(
       documentCount: walk.documents,
       skippedCount: walk.skipped,
       fingerprint: fingerprint.digest(),
-      documents: () =>
-        partDocuments(parts, limits, { documents: 0, skipped: 0, inflated: 0 }, false),
+      documents: async function* () {
+        const read = partDocuments(parts, limits, { documents: 0, skipped: 0, inflated: 0 }, false);
+        for await (const doc of read) yield { name: doc.name, bytes: doc.bytes as Buffer };
+      },
       dispose,
     };
   } catch (err) {

@@ -23,7 +23,7 @@ create table batches (
   id uuid primary key default gen_random_uuid(),
   tenant_id uuid not null references tenants (id),
   idempotency_key text,
-  -- SHA-256 over the ordered (entry name, document SHA-256) pairs: "same body" for Idempotency-Key.
+  -- Identifies the documents received (names with SHA-256 or zip size and CRC-32): "same body" for Idempotency-Key.
   fingerprint bytea,
   client_reference text,
   callback_url text,

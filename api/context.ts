@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { Config, Db, IngestJob, Logger } from '../engine/index';
 
 /** What the API needs from the outside world; built by main.ts, replaced in tests. */
@@ -9,6 +10,8 @@ export interface AppDeps {
   readonly queue: Queue<IngestJob>;
   readonly config: Config;
   readonly logger: Logger;
+  /** Prometheus registry served at /metrics on the API's own (internal) port. */
+  readonly registry?: Registry;
 }
 
 /** Per-request state set by the middleware. */

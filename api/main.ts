@@ -3,6 +3,7 @@ import {
   createDb,
   createIngestQueue,
   createLogger,
+  createMetricsRegistry,
   createRedis,
   loadConfig,
   onShutdown,
@@ -27,7 +28,14 @@ async function main(): Promise<void> {
     backoffMs: config.jobBackoffMs,
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
-  const app = createApp({ db, redis, queue, config, logger });
+  const app = createApp({
+    db,
+    redis,
+    queue,
+    config,
+    logger,
+    registry: createMetricsRegistry('api'),
+  });
 
   const server = http.createServer(app.koa.callback());
   server.requestTimeout = 30 * 60_000; // large uploads over slow links

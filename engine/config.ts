@@ -40,6 +40,9 @@ export interface Config {
   /** Requests per minute per API key (0 disables). */
   readonly rateLimitPerMinute: number;
   readonly dbPoolSize: number;
+  /** Internal /health and /metrics address of a worker or scheduler (0: none). */
+  readonly metricsHost: string;
+  readonly metricsPort: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -128,6 +131,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 20_000, 100),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 0),
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 200),
+    metricsHost: str('METRICS_HOST', '127.0.0.1'),
+    metricsPort: int('METRICS_PORT', 0, 0, 65535),
   };
   if (config.uploadMaxEntries > 1_000_000)
     problems.push('UPLOAD_MAX_ENTRIES must be at most 1000000');

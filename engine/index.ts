@@ -25,3 +25,8 @@ export { onShutdown } from './shutdown';
 export { ensureDatabase, migrate } from './migrate';
 export { declaredEncodingOf } from './xml/scan-xml';
 export { isWellFormedKey } from './validate/access-key';
+export { SCHEDULES } from './schedules';
+export type { Schedule } from './schedules';
+export { createMaintenanceQueue } from './queue/queues';
+export { createMetricsRegistry } from './metrics';
+export { startOpsServer } from './ops-server';

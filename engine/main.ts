@@ -1,9 +1,12 @@
 import { loadConfig } from './config';
 import { createDb } from './db';
 import { createLogger } from './logger';
+import { createMetricsRegistry } from './metrics';
+import { startOpsServer } from './ops-server';
 import { createIngestQueue, createRedis } from './queue/queues';
 import { onShutdown } from './shutdown';
 import { createIngestWorker } from './workers/ingest.worker';
+import { createMaintenanceWorker } from './workers/maintenance.worker';
 import { recoverySweep } from './workers/recovery-sweep';
 
 /** A worker process: `node dist/engine/main.js`. */
@@ -23,7 +26,27 @@ async function main(): Promise<void> {
     backoffMs: config.jobBackoffMs,
   });
   const worker = createIngestWorker({ db, connection, config, logger });
+  const maintenance = createMaintenanceWorker({
+    db,
+    connection,
+    ingestQueue: queue,
+    config,
+    logger,
+  });
+  const registry = createMetricsRegistry('worker');
+  const ops =
+    config.metricsPort > 0
+      ? await startOpsServer({
+          host: config.metricsHost,
+          port: config.metricsPort,
+          registry,
+          logger,
+          healthy: () => worker.isRunning(),
+        })
+      : null;
 
+  // Besides the scheduled sweep, each worker sweeps at start and on its own timer: the safety net
+  // holds even when the scheduler is down or Redis lost the schedules.
   const sweep = async (): Promise<void> => {
     try {
       await recoverySweep(db, queue, config.sweepGraceMs, logger);
@@ -36,18 +59,21 @@ async function main(): Promise<void> {
 
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'stop sweeping', run: async () => clearInterval(timer) },
-    { name: 'finish active jobs', run: () => worker.close() },
+    { name: 'finish active jobs', run: () => Promise.all([worker.close(), maintenance.close()]) },
     { name: 'close queue', run: () => queue.close() },
+    { name: 'close ops server', run: async () => ops?.close() },
     { name: 'close database pool', run: () => db.close() },
     { name: 'close redis', run: () => connection.quit() },
   ]);
 
   void worker.run();
+  void maintenance.run();
   logger.info(
     {
       concurrency: config.workerConcurrency,
       loadMode: config.loadMode,
       prefix: config.queuePrefix,
+      metricsPort: ops?.port ?? null,
     },
     'worker started',
   );

@@ -40,5 +40,10 @@ export function healthRoutes(deps: AppDeps, isClosing: () => boolean): Router<Ap
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'unavailable', checks };
   });
+  router.get('/metrics', async (ctx) => {
+    if (deps.registry === undefined) return;
+    ctx.type = deps.registry.contentType;
+    ctx.body = await deps.registry.metrics();
+  });
   return router;
 }

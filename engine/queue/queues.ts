@@ -7,6 +7,7 @@ import IORedis, { Redis } from 'ioredis';
  */
 export const QUEUES = {
   ingest: 'ingest',
+  maintenance: 'maintenance',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -15,6 +16,23 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface IngestJob {
   readonly batchId: string;
   readonly chunk: number;
+}
+
+/** Periodic work the scheduler asks for; the scheduler only enqueues, workers run it. */
+export const MAINTENANCE_TASKS = ['recovery-sweep'] as const;
+export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
+
+export interface MaintenanceJob {
+  readonly task: MaintenanceTask;
+}
+
+export function isMaintenanceJob(data: unknown): data is MaintenanceJob {
+  const d = data as Partial<MaintenanceJob> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    (MAINTENANCE_TASKS as readonly string[]).includes(d.task as string)
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -86,4 +104,17 @@ export async function enqueueChunks(
       return { name: QUEUES.ingest, data, opts: { jobId: jobIds.ingest(data) } };
     }),
   );
+}
+
+export function createMaintenanceQueue(connection: Redis, prefix: string): Queue<MaintenanceJob> {
+  return new Queue<MaintenanceJob>(QUEUES.maintenance, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: 100,
+      removeOnFail: 500,
+    },
+  });
 }

@@ -48,7 +48,14 @@ async function main(): Promise<void> {
     { name: 'refuse new requests', run: async () => app.close() },
     {
       name: 'finish requests in flight',
-      run: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      run: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive connections (Nginx keeps a pool) would hold close() open until they time out.
+          server.closeIdleConnections();
+          const timer = setInterval(() => server.closeIdleConnections(), 250);
+          server.once('close', () => clearInterval(timer));
+        }),
     },
     { name: 'close queue', run: () => queue.close() },
     { name: 'close database pool', run: () => db.close() },

@@ -3,6 +3,16 @@ import pino, { Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
+ * process.stdout / stderr rather than pino.destination: a closed pipe (the supervisor gone) must
+ * make logging fail quietly, never hang the process in a retry loop on EPIPE.
+ */
+function destination(fd: 1 | 2): NodeJS.WritableStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+  return stream;
+}
+
+/**
  * JSON logs for every process. Secrets are redacted wherever they could appear; XML payloads and
  * full CNPJ/CPF are never logged (callers log ids, codes and counts).
  */
@@ -27,7 +37,7 @@ export function createLogger(processName: string, level: string, fd: 1 | 2 = 1):
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd, sync: fd === 2 }),
+    destination(fd),
   );
 }
 

@@ -46,5 +46,7 @@ export function onShutdown(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Started by the supervisor with an IPC channel: if the supervisor dies, stop instead of lingering.
+  if (process.channel !== undefined) process.on('disconnect', () => onSignal('SIGTERM'));
   return stop;
 }

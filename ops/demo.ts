@@ -29,6 +29,7 @@ function sampleFiles(): string[] {
 }
 
 async function main(): Promise<void> {
+  process.stdout.on('error', () => undefined); // a reader that went away is not a reason to stop
   // The report goes to stdout; the processes log warnings and errors only, unless LOG_LEVEL says more.
   const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   const logger = createLogger('supervisor', env.LOG_LEVEL, 2);

@@ -6,6 +6,7 @@ import { StartError, startSystem, systemOptions } from './system';
  * everything cleanly.
  */
 async function main(): Promise<void> {
+  process.stdout.on('error', () => undefined); // a reader that went away is not a reason to stop
   const logger = createLogger('supervisor', process.env.LOG_LEVEL ?? 'info');
   const options = systemOptions();
   const system = await startSystem(options, logger);

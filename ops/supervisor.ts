@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, StdioOptions, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,6 +48,11 @@ export class Supervisor {
     mkdirSync(runtimeDir, { recursive: true });
   }
 
+  /** Passes a child's line on; a closed stdout (a reader went away) must not bring the system down. */
+  private output(line: string): void {
+    if (process.stdout.writable) process.stdout.write(`${line}\n`);
+  }
+
   start(spec: ProcessSpec): void {
     const p: Supervised = {
       spec,
@@ -82,20 +87,20 @@ export class Supervisor {
   private launch(p: Supervised): void {
     p.timer = null;
     if (this.stopping) return;
-    const child = spawn(p.spec.command, [...p.spec.args], {
-      env: p.spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Node processes get an IPC channel: they stop by themselves if the supervisor dies.
+    const stdio: StdioOptions =
+      p.spec.command === process.execPath
+        ? ['ignore', 'pipe', 'pipe', 'ipc']
+        : ['ignore', 'pipe', 'pipe'];
+    const child = spawn(p.spec.command, [...p.spec.args], { env: p.spec.env, stdio });
     p.child = child;
     p.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       const lines = createInterface({ input: stream });
       lines.on('line', (line) =>
-        process.stdout.write(
-          line.startsWith('{')
-            ? `${line}\n`
-            : `${JSON.stringify({ process: p.spec.name, msg: line })}\n`,
+        this.output(
+          line.startsWith('{') ? line : JSON.stringify({ process: p.spec.name, msg: line }),
         ),
       );
     }

@@ -1,5 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -222,8 +229,30 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/**
+ * Nginx is the one process that does not stop by itself when the supervisor dies (SIGKILL, power
+ * cut): a stale master found through the runtime folder's pid file is stopped before starting.
+ */
+async function stopStaleNginx(nginxDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(nginxDir, 'nginx.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const comm = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return null; // not running
+    }
+  })();
+  if (comm !== 'nginx') return;
+  logger.warn({ pid }, 'stopping an Nginx left running by an earlier start');
+  process.kill(pid, 'SIGQUIT');
+  await wait('the stale Nginx to stop', async () => !existsSync(`/proc/${pid}`), 15_000);
+}
+
 /** Brings everything up; resolves once Nginx answers /health/ and every API is ready. */
 export async function startSystem(options: SystemOptions, logger: Logger): Promise<RunningSystem> {
+  await stopStaleNginx(path.join(options.runtimeDir, 'nginx'), logger);
   const apiPorts = Array.from({ length: options.apiReplicas }, (_, k) => options.apiPortBase + k);
   const metricsPorts = Array.from(
     { length: options.workers + 1 },

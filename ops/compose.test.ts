@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+type Service = {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: (string | { type: string; source: string; target: string })[];
+  ports?: { target: number; published: number | string }[];
+  restart?: string;
+  stop_grace_period?: string;
+  healthcheck?: { test?: string[] | string; disable?: boolean };
+  deploy?: { resources?: { limits?: { cpus?: string | number; memory?: string } } };
+  container_name?: string;
+  environment?: Record<string, string | null>;
+};
+
+/** Debian's docker-compose validates and resolves a compose file without a Docker engine. */
+function resolve(
+  file: string,
+  envFile?: string,
+): { services: Record<string, Service>; volumes: Record<string, unknown> } {
+  const args = [...(envFile ? ['--env-file', envFile] : []), '-f', file, 'config'];
+  const run = spawnSync('docker-compose', args, { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(
+    run.stderr,
+    /variable is not set/,
+    `${file} uses a variable that is not defined`,
+  );
+  return parse(run.stdout);
+}
+
+function seconds(duration: string | undefined): number {
+  const m = /^(\d+)(ms|s|m)$/.exec(duration ?? '');
+  if (!m) return 0;
+  return Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
+}
+
+const APP_SERVICES = ['api-1', 'api-2', 'api-3', 'worker', 'scheduler'];
+
+for (const [file, envFile] of [
+  ['docker-compose.yml', undefined],
+  ['docker-compose.prod.yml', '.env.prod.example'],
+] as const) {
+  describe(file, () => {
+    const config = resolve(file, envFile);
+    const services = config.services;
+
+    it('has the whole topology: nginx on 80, three APIs, workers, scheduler, migrate, PostgreSQL 15, Redis', () => {
+      for (const name of ['nginx', ...APP_SERVICES, 'migrate', 'postgres', 'redis'])
+        assert.ok(services[name], `service ${name}`);
+      assert.ok(services.nginx.ports?.some((p) => p.target === 80 && String(p.published) === '80'));
+      assert.match(services.postgres.image ?? '', /^postgres:15/);
+      assert.deepEqual(
+        services.worker.ports ?? [],
+        [],
+        'a worker publishes no port, so --scale worker=N works',
+      );
+      assert.equal(services.worker.container_name, undefined);
+    });
+
+    it('references only services and volumes that exist', () => {
+      for (const [name, s] of Object.entries(services)) {
+        for (const dep of Object.keys(s.depends_on ?? {}))
+          assert.ok(services[dep], `${name} depends on a missing service ${dep}`);
+        for (const v of s.volumes ?? []) {
+          // docker-compose 1.x prints the short form "source:target[:mode]".
+          const source = typeof v === 'string' ? v.split(':')[0] : v.source;
+          if (source.startsWith('/') || source.startsWith('.'))
+            assert.ok(existsSync(source), `${name} mounts a missing path ${source}`);
+          else
+            assert.ok(
+              source in (config.volumes ?? {}),
+              `${name} mounts an undeclared volume ${source}`,
+            );
+        }
+      }
+    });
+
+    it('starts the applications after the one-shot migrate, with health checks on the dependencies', () => {
+      for (const name of APP_SERVICES)
+        assert.equal(
+          services[name].depends_on?.migrate?.condition,
+          'service_completed_successfully',
+          name,
+        );
+      assert.equal(services.migrate.restart, 'no');
+      assert.match(JSON.stringify(services.postgres.healthcheck?.test), /pg_isready/);
+      assert.match(JSON.stringify(services.redis.healthcheck?.test), /redis-cli.*ping/);
+      assert.ok(services.redis.command?.join(' ').includes('--appendonly yes'));
+      assert.ok(services.redis.command?.join(' ').includes('--maxmemory-policy noeviction'));
+    });
+
+    it('gives the applications more time to stop than their own shutdown deadline', () => {
+      for (const name of APP_SERVICES) {
+        const deadline = Number(services[name].environment?.SHUTDOWN_TIMEOUT_MS ?? '20000') / 1000;
+        assert.ok(
+          seconds(services[name].stop_grace_period) > deadline,
+          `${name}: stop_grace_period ${services[name].stop_grace_period} vs ${deadline}s`,
+        );
+        assert.equal(services[name].restart, 'unless-stopped');
+      }
+    });
+  });
+}
+
+describe('docker-compose.prod.yml in production terms', () => {
+  const config = resolve('docker-compose.prod.yml', '.env.prod.example');
+
+  it('limits the resources of every long-running service and takes secrets from the env file', () => {
+    for (const [name, s] of Object.entries(config.services)) {
+      if (name === 'migrate') continue;
+      assert.ok(s.deploy?.resources?.limits?.memory, `${name} has no memory limit`);
+      assert.ok(s.restart === 'unless-stopped' || s.restart === 'always', `${name} restart policy`);
+    }
+    const raw = readFileSync(path.join(ROOT, 'docker-compose.prod.yml'), 'utf8');
+    const used = new Set([...raw.matchAll(/(?<!\$)\$\{([A-Z_]+)\}/g)].map((m) => m[1]));
+    const example = readFileSync(path.join(ROOT, '.env.prod.example'), 'utf8');
+    const defined = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    for (const v of used) assert.ok(defined.has(v), `${v} is used but not in .env.prod.example`);
+    assert.ok(
+      !existsSync(path.join(ROOT, '.env.prod')) ||
+        spawnSync('git', ['check-ignore', '.env.prod'], { cwd: ROOT }).status === 0,
+      '.env.prod is never committed',
+    );
+  });
+
+  it('builds a small non-root production image with a health check', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile.prod'), 'utf8');
+    assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
+    assert.match(dockerfile, /npm ci --omit=dev/);
+    assert.match(dockerfile, /^USER node$/m);
+    assert.match(dockerfile, /^HEALTHCHECK /m);
+    const dev = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    assert.match(dev, /--watch/);
+  });
+});

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../engine/db';
 import { silentLogger } from '../engine/logger';
-import { ensureDatabase, migrate } from '../engine/migrate';
+import { prepareDatabase } from '../engine/migrate';
 import { createApiKey, createTenant } from '../engine/tenants/api-keys';
 import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
@@ -104,14 +104,13 @@ async function startStack(
     RATE_LIMIT_PER_MINUTE: '0',
     SWEEP_GRACE_MS: '600000',
   };
-  await ensureDatabase(env.DATABASE_URL, silentLogger);
+  await prepareDatabase(env.DATABASE_URL, silentLogger);
   const db = createDb({
     databaseUrl: env.DATABASE_URL,
     applicationName: 'bench',
     poolSize: 2,
     logger: silentLogger,
   });
-  await migrate(db, silentLogger);
   const key = await createApiKey(db, await createTenant(db, 'bench'));
   await db.close();
   const spawnNode = (file: string): ChildProcess =>

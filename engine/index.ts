@@ -22,7 +22,7 @@ export { storeBatch } from './ingest/store-batch';
 export type { BatchRow } from './ingest/store-batch';
 export { findKeyOwner } from './tenants/api-keys';
 export { onShutdown } from './shutdown';
-export { ensureDatabase, migrate } from './migrate';
+export { ensureDatabase, migrate, prepareDatabase } from './migrate';
 export { declaredEncodingOf } from './xml/scan-xml';
 export { isWellFormedKey } from './validate/access-key';
 export { SCHEDULES } from './schedules';

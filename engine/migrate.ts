@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { Db, REPO_ROOT } from './db';
+import { Db, REPO_ROOT, createDb } from './db';
 import { Logger } from './logger';
 
 const MIGRATIONS_DIR = path.join(REPO_ROOT, 'engine', 'migrations');
@@ -66,5 +66,20 @@ export async function ensureDatabase(databaseUrl: string, logger: Logger): Promi
     if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile by another process
   } finally {
     await admin.end();
+  }
+}
+
+/** Creates the database if needed and applies pending migrations with a pool of its own. */
+export async function prepareDatabase(
+  databaseUrl: string,
+  logger: Logger,
+  applicationName = 'nfe-ingest-migrate',
+): Promise<string[]> {
+  await ensureDatabase(databaseUrl, logger);
+  const db = createDb({ databaseUrl, applicationName, poolSize: 1, logger });
+  try {
+    return await migrate(db, logger);
+  } finally {
+    await db.close();
   }
 }

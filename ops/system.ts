@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import IORedis from 'ioredis';
-import { Logger, createDb, ensureDatabase, migrate, silentLogger } from '../engine/index';
+import { Logger, prepareDatabase } from '../engine/index';
 import { renderNginxConfig } from './nginx-config';
 import { Supervisor } from './supervisor';
 
@@ -205,7 +205,7 @@ function ensureNginx(logger: Logger): void {
   }
 }
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
@@ -273,19 +273,8 @@ export async function startSystem(options: SystemOptions, logger: Logger): Promi
   await ensureRedis(options, logger);
   ensureNginx(logger);
 
-  await ensureDatabase(options.databaseUrl, logger);
-  const db = createDb({
-    databaseUrl: options.databaseUrl,
-    applicationName: 'nfe-ingest-start',
-    poolSize: 1,
-    logger: silentLogger,
-  });
-  try {
-    const applied = await migrate(db, logger);
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
-  } finally {
-    await db.close();
-  }
+  const applied = await prepareDatabase(options.databaseUrl, logger, 'nfe-ingest-start');
+  logger.info({ applied }, applied.length ? 'migrations applied' : 'schema up to date');
 
   const nginxDir = path.join(options.runtimeDir, 'nginx');
   const asRoot = process.getuid?.() === 0;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Db } from '../engine/db';
@@ -14,16 +13,9 @@ import {
   zipOf,
 } from '../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testDb, testConfig, testEnv } from '../engine/testkit/test-databases';
+import { portFree } from './system';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
-  });
-}
 
 /** A base port with `count` free ports above it. */
 async function freePorts(count: number): Promise<number> {

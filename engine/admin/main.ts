@@ -1,7 +1,7 @@
 import { loadConfig } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../logger';
-import { ensureDatabase, migrate } from '../migrate';
+import { prepareDatabase } from '../migrate';
 import { createApiKey, createTenant } from '../tenants/api-keys';
 
 const USAGE = `Usage: npm run --silent admin -- <command>
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
-  await ensureDatabase(config.databaseUrl, logger);
+  await prepareDatabase(config.databaseUrl, logger, 'nfe-ingest-admin');
   const db = createDb({
     databaseUrl: config.databaseUrl,
     applicationName: 'nfe-ingest-admin',
@@ -30,7 +30,6 @@ async function main(argv: string[]): Promise<number> {
     logger,
   });
   try {
-    await migrate(db, logger);
     switch (command) {
       case 'migrate':
         return 0;

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yazl from 'yazl';
 import { generateEvent, generateInvoice } from '../testkit/generate-documents';
 import { createSigners } from '../testkit/hostile-documents';
+import { zipOf } from '../testkit/pipeline-fixtures';
 import { CheckLine } from './check-command';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'nfe-ingest.js');
@@ -17,18 +17,6 @@ function run(...args: string[]): { status: number; lines: string[]; stderr: stri
     lines: r.stdout.split('\n').filter((l) => l !== ''),
     stderr: r.stderr,
   };
-}
-
-function zipOf(entries: Record<string, Buffer>): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  for (const [name, data] of Object.entries(entries)) zip.addBuffer(data, name);
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
 }
 
 describe('nfe-ingest check', () => {
@@ -46,14 +34,14 @@ describe('nfe-ingest check', () => {
     writeFileSync(path.join(dir, 'good', 'sub', 'event.xml'), event.bytes);
     writeFileSync(path.join(dir, 'good', 'sub', 'danfe.pdf'), '%PDF-1.4 not a document to check');
     writeFileSync(path.join(dir, 'tampered.xml'), tampered);
-    const inner = await zipOf({ 'nfce.xml': nfce.bytes });
+    const inner = await zipOf([['nfce.xml', nfce.bytes]]);
     writeFileSync(
       path.join(dir, 'batch.zip'),
-      await zipOf({
-        'a/nfe.xml': nfe.bytes,
-        'readme.txt': Buffer.from('skip me'),
-        'inner.zip': inner,
-      }),
+      await zipOf([
+        ['a/nfe.xml', nfe.bytes],
+        ['readme.txt', Buffer.from('skip me')],
+        ['inner.zip', inner],
+      ]),
     );
     writeFileSync(
       path.join(dir, 'corrupt.zip'),

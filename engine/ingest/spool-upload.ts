@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
+import { Config } from '../config';
 import { NfeError } from '../errors';
 import {
   TooManyEntriesError,
@@ -24,14 +25,16 @@ import {
  * and the documents can be iterated twice — once to validate and fingerprint before anything is
  * written, once to store them.
  */
-export interface UploadLimits {
-  readonly uploadMaxBytes: number;
-  readonly uploadMaxEntries: number;
-  readonly documentMaxBytes: number;
-  readonly zipMaxRatio: number;
-  readonly zipMaxInflatedBytes: number;
-  readonly tmpDir: string;
-}
+/** The limits an upload is held to, as configured (see engine/config.ts for each). */
+export type UploadLimits = Pick<
+  Config,
+  | 'uploadMaxBytes'
+  | 'uploadMaxEntries'
+  | 'documentMaxBytes'
+  | 'zipMaxRatio'
+  | 'zipMaxInflatedBytes'
+  | 'tmpDir'
+>;
 
 export interface UploadDocument {
   /** Entry name inside the zip (nested zips joined with "!"), the multipart filename, or null. */

@@ -40,6 +40,11 @@ export interface Config {
   /** Requests per minute per API key (0 disables). */
   readonly rateLimitPerMinute: number;
   readonly dbPoolSize: number;
+  /** Webhooks: time allowed per attempt, backoff between attempts, and how long to keep trying. */
+  readonly webhookTimeoutMs: number;
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryMaxMs: number;
+  readonly webhookMaxAgeMs: number;
   /** Internal /health and /metrics address of a worker or scheduler (0: none). */
   readonly metricsHost: string;
   readonly metricsPort: number;
@@ -131,6 +136,10 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 20_000, 100),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 0),
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 200),
+    webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100),
+    webhookRetryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 30_000, 10),
+    webhookRetryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10),
+    webhookMaxAgeMs: int('WEBHOOK_MAX_AGE_MS', 48 * 3_600_000, 1000),
     metricsHost: str('METRICS_HOST', '127.0.0.1'),
     metricsPort: int('METRICS_PORT', 0, 0, 65535),
   };

@@ -43,3 +43,17 @@ export function createLogger(processName: string, level: string, fd: 1 | 2 = 1):
 
 /** A logger that writes nothing (tests, library callers that do not care). */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * What of an error may be logged: name, message and code. Database errors carry the failing row in
+ * `detail` (CNPJ, names, values), which must never reach the logs.
+ */
+export function safeError(err: unknown): { name: string; message: string; code?: string } {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err).slice(0, 300) };
+  const code = (err as { code?: unknown }).code;
+  return {
+    name: err.name,
+    message: err.message.slice(0, 300),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}

@@ -3,10 +3,11 @@ import { createDb } from './db';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { startOpsServer } from './ops-server';
-import { createIngestQueue, createRedis } from './queue/queues';
+import { createIngestQueue, createRedis, createWebhookQueue } from './queue/queues';
 import { onShutdown } from './shutdown';
 import { createIngestWorker } from './workers/ingest.worker';
 import { createMaintenanceWorker } from './workers/maintenance.worker';
+import { createWebhookWorker } from './workers/webhook.worker';
 import { recoverySweep } from './workers/recovery-sweep';
 
 /** A worker process: `node dist/engine/main.js`. */
@@ -25,11 +26,14 @@ async function main(): Promise<void> {
     attempts: config.jobAttempts,
     backoffMs: config.jobBackoffMs,
   });
-  const worker = createIngestWorker({ db, connection, config, logger });
+  const webhookQueue = createWebhookQueue(connection, config.queuePrefix);
+  const worker = createIngestWorker({ db, connection, webhookQueue, config, logger });
+  const webhooks = createWebhookWorker({ db, connection, queue: webhookQueue, config, logger });
   const maintenance = createMaintenanceWorker({
     db,
     connection,
     ingestQueue: queue,
+    webhookQueue,
     config,
     logger,
   });
@@ -59,8 +63,11 @@ async function main(): Promise<void> {
 
   onShutdown(logger, config.shutdownTimeoutMs, [
     { name: 'stop sweeping', run: async () => clearInterval(timer) },
-    { name: 'finish active jobs', run: () => Promise.all([worker.close(), maintenance.close()]) },
-    { name: 'close queue', run: () => queue.close() },
+    {
+      name: 'finish active jobs',
+      run: () => Promise.all([worker.close(), webhooks.close(), maintenance.close()]),
+    },
+    { name: 'close queues', run: () => Promise.all([queue.close(), webhookQueue.close()]) },
     { name: 'close ops server', run: async () => ops?.close() },
     { name: 'close database pool', run: () => db.close() },
     { name: 'close redis', run: () => connection.quit() },
@@ -68,6 +75,7 @@ async function main(): Promise<void> {
 
   void worker.run();
   void maintenance.run();
+  void webhooks.run();
   logger.info(
     {
       concurrency: config.workerConcurrency,

@@ -22,4 +22,12 @@ export const SCHEDULES: readonly Schedule[] = [
     queue: QUEUES.maintenance,
     payload: { task: 'recovery-sweep' },
   },
+  // Webhook deliveries that are due but have no job (Redis lost it, or enqueueing failed).
+  {
+    id: 'webhook-sweep',
+    cron: '* * * * *',
+    tz: 'UTC',
+    queue: QUEUES.maintenance,
+    payload: { task: 'webhook-sweep' },
+  },
 ];

@@ -1,5 +1,11 @@
 import { Middleware } from 'koa';
-import { ERROR_CODES, ErrorCode, NfeError, isTransientDbError } from '../../engine/index';
+import {
+  ERROR_CODES,
+  ErrorCode,
+  NfeError,
+  isTransientDbError,
+  safeError,
+} from '../../engine/index';
 import { AppState } from '../context';
 
 function send(
@@ -40,7 +46,7 @@ export function errorHandler(): Middleware<AppState> {
           'Retry-After': '5',
         });
       } else {
-        ctx.state.log?.error({ err }, 'unexpected error');
+        ctx.state.log?.error({ err: safeError(err) }, 'unexpected error');
         send(
           ctx,
           'INTERNAL',

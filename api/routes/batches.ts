@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import {
   BatchRow,
   NfeError,
+  batchJson,
   enqueueChunks,
   spoolUpload,
   storeBatch,
@@ -12,28 +13,6 @@ import { AppDeps, AppState } from '../context';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERDICTS = new Set(['loaded', 'duplicate', 'conflict', 'rejected', 'pending']);
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-
-export function batchJson(b: BatchRow): Record<string, unknown> {
-  const decided = b.loaded_count + b.duplicate_count + b.conflict_count + b.rejected_count;
-  return {
-    id: b.id,
-    state: b.state,
-    clientReference: b.client_reference,
-    callbackUrl: b.callback_url,
-    receivedAt: b.received_at,
-    completedAt: b.completed_at,
-    documents: b.document_count,
-    skippedEntries: b.skipped_count,
-    counts: {
-      pending: b.document_count - decided,
-      loaded: b.loaded_count,
-      duplicate: b.duplicate_count,
-      conflict: b.conflict_count,
-      rejected: b.rejected_count,
-    },
-    links: { self: `/v1/batches/${b.id}`, documents: `/v1/batches/${b.id}/documents` },
-  };
-}
 
 function optionalUrl(value: string | undefined, name: string): string | null {
   if (value === undefined || value === '') return null;
@@ -173,6 +152,26 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
         processedAt: d.processed_at,
       })),
       next: nextCursor === null ? null : `/v1/batches/${batch.id}/documents?${params.toString()}`,
+    };
+  });
+
+  router.get('/v1/batches/:id/webhooks', async (ctx) => {
+    const batch = await loadBatch(ctx.state.tenantId, ctx.params.id);
+    const rows = (await db.query('select-batch-webhooks', [batch.id])).rows;
+    ctx.body = {
+      data: rows.map((d) => ({
+        eventId: d.id,
+        type: d.event_type,
+        url: d.url,
+        state: d.state,
+        attempts: d.attempts,
+        nextAttemptAt: d.state === 'pending' ? d.next_attempt_at : null,
+        lastStatus: d.last_status,
+        lastError: d.last_error,
+        createdAt: d.created_at,
+        deliveredAt: d.delivered_at,
+        attemptLog: d.attempt_log,
+      })),
     };
   });
 

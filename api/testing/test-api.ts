@@ -12,6 +12,8 @@ import {
 } from '../../engine/index';
 import { testDb } from '../../engine/testkit/test-databases';
 import { createIngestWorker } from '../../engine/workers/ingest.worker';
+import { createWebhookWorker } from '../../engine/workers/webhook.worker';
+import { WebhookJob, createWebhookQueue } from '../../engine/queue/queues';
 import { createApp } from '../app';
 
 /**
@@ -49,14 +51,26 @@ export async function startTestApi(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let worker: Worker | null = null;
+  let webhookWorker: Worker | null = null;
+  let webhookQueue: Queue<WebhookJob> | null = null;
   let workerRedis: Redis | null = null;
   let workerDb: Db | null = null;
   if (options.worker !== false) {
     workerRedis = createRedis(config.redisUrl, 'nfe-test-worker');
     workerDb = testDb(config, 'nfe-test-worker');
+    webhookQueue = createWebhookQueue(workerRedis, config.queuePrefix);
+    webhookWorker = createWebhookWorker({
+      db: workerDb,
+      connection: workerRedis,
+      queue: webhookQueue,
+      config,
+      logger: silentLogger,
+    });
+    void webhookWorker.run();
     worker = createIngestWorker({
       db: workerDb,
       connection: workerRedis,
+      webhookQueue,
       config,
       logger: silentLogger,
     });
@@ -76,6 +90,8 @@ export async function startTestApi(
     },
     async close() {
       await worker?.close();
+      await webhookWorker?.close();
+      await webhookQueue?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await queue.close();

@@ -9,6 +9,7 @@ const USAGE = `Usage: npm run --silent admin -- <command>
   create-tenant NAME [CALLBACK_URL]   prints the new tenant's id
   create-key TENANT_ID                prints a new API key (shown once; only its hash is stored)
   revoke-key KEY_PREFIX               revokes the key(s) whose first 12 characters match
+  webhook-secret TENANT_ID            prints the secret that signs the tenant's webhooks
   migrate                             applies pending migrations`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,6 +47,15 @@ async function main(argv: string[]): Promise<number> {
         const exists = await db.queryText('select 1 from tenants where id = $1', [tenant]);
         if (exists.rows.length === 0) throw new UsageError(`no tenant ${tenant}`);
         process.stdout.write(`${await createApiKey(db, tenant)}\n`);
+        return 0;
+      }
+      case 'webhook-secret': {
+        const row = UUID.test(args[0] ?? '')
+          ? (await db.query<{ webhook_secret: string }>('select-webhook-secret', [args[0]])).rows[0]
+          : undefined;
+        if (row === undefined)
+          throw new UsageError('webhook-secret needs the TENANT_ID of an existing tenant');
+        process.stdout.write(`${row.webhook_secret}\n`);
         return 0;
       }
       case 'revoke-key': {

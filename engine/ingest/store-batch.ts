@@ -23,6 +23,33 @@ export interface BatchRow {
   readonly completed_at: Date | null;
 }
 
+/** A batch as the API shows it and as webhooks carry it. */
+export function batchJson(b: BatchRow): Record<string, unknown> {
+  const decided = b.loaded_count + b.duplicate_count + b.conflict_count + b.rejected_count;
+  return {
+    id: b.id,
+    state: b.state,
+    clientReference: b.client_reference,
+    callbackUrl: b.callback_url,
+    receivedAt: b.received_at,
+    completedAt: b.completed_at,
+    documents: b.document_count,
+    skippedEntries: b.skipped_count,
+    counts: {
+      pending: b.document_count - decided,
+      loaded: b.loaded_count,
+      duplicate: b.duplicate_count,
+      conflict: b.conflict_count,
+      rejected: b.rejected_count,
+    },
+    links: {
+      self: `/v1/batches/${b.id}`,
+      documents: `/v1/batches/${b.id}/documents`,
+      webhooks: `/v1/batches/${b.id}/webhooks`,
+    },
+  };
+}
+
 export interface NewBatch {
   readonly tenantId: string;
   readonly idempotencyKey: string | null;

@@ -1,7 +1,8 @@
 import { DocumentVerdict, checkDocument } from '../check-document';
 import { Db, Tx } from '../db';
-import { Logger } from '../logger';
+import { Logger, safeError } from '../logger';
 import { IngestJob } from '../queue/queues';
+import { recordBatchCompleted } from '../webhooks/outbox';
 import { copyRow, copyStatement, CopyValue } from './copy-format';
 import {
   EVENT_COLUMNS,
@@ -123,7 +124,10 @@ async function finishChunk(
     counts.conflict,
     counts.rejected,
   ]);
-  return (await tx.query('complete-batch', [batchId])).rows.length > 0;
+  const completed = (await tx.query('complete-batch', [batchId])).rows.length > 0;
+  // The completion and its webhook commit together (outbox); the worker enqueues the delivery.
+  if (completed) await recordBatchCompleted(tx, batchId);
+  return completed;
 }
 
 async function loadWithCopy(
@@ -150,7 +154,7 @@ async function loadWithCopy(
         for (const e of invoices) for (const row of e.items) yield copyRow(row);
       })(),
     );
-    await tx.query('merge-invoices');
+    await tx.queryText(MERGE_INVOICES);
     await tx.query('merge-items');
     await tx.query('decide-invoice-verdicts', [tenantId]);
     await tx.query('upgrade-protocols');
@@ -172,6 +176,12 @@ async function loadWithCopy(
     counts[row.verdict]++;
   return counts;
 }
+
+/**
+ * Loads staged invoices; a chave already loaded for the tenant (or twice in the chunk) keeps its
+ * first version. Columns are listed (not `select *`) so the invoices' own load-order id is assigned.
+ */
+const MERGE_INVOICES = `insert into invoices (${INVOICE_COLUMNS.join(', ')}) select ${INVOICE_COLUMNS.join(', ')} from stage_invoices order by document_id on conflict do nothing`;
 
 const insertSql = (table: string, columns: readonly string[], suffix: string): string =>
   `insert into ${table} (${columns.join(', ')}) values (${columns.map((_, k) => `$${k + 1}`).join(', ')}) ${suffix}`;
@@ -328,7 +338,7 @@ export async function processChunkIsolated(
     } catch (err) {
       if (isTransient(err)) throw err;
       options.logger.error(
-        { err, batchId: job.batchId, documentId: id },
+        { err: safeError(err), batchId: job.batchId, documentId: id },
         'document failed alone: marked PROCESSING_FAILED',
       );
       await db.withTransaction(async (tx) => {

@@ -8,6 +8,7 @@ import IORedis, { Redis } from 'ioredis';
 export const QUEUES = {
   ingest: 'ingest',
   maintenance: 'maintenance',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -19,7 +20,7 @@ export interface IngestJob {
 }
 
 /** Periodic work the scheduler asks for; the scheduler only enqueues, workers run it. */
-export const MAINTENANCE_TASKS = ['recovery-sweep'] as const;
+export const MAINTENANCE_TASKS = ['recovery-sweep', 'webhook-sweep'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export interface MaintenanceJob {
@@ -32,6 +33,21 @@ export function isMaintenanceJob(data: unknown): data is MaintenanceJob {
     typeof d === 'object' &&
     d !== null &&
     (MAINTENANCE_TASKS as readonly string[]).includes(d.task as string)
+  );
+}
+
+/** One attempt at delivering one webhook (the outbox row holds the payload). */
+export interface WebhookJob {
+  readonly deliveryId: string;
+}
+
+export function isWebhookJob(data: unknown): data is WebhookJob {
+  const d = data as Partial<WebhookJob> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.deliveryId === 'string' &&
+    UUID.test(d.deliveryId)
   );
 }
 
@@ -55,6 +71,8 @@ export function isIngestJob(data: unknown): data is IngestJob {
  */
 export const jobIds = {
   ingest: (job: IngestJob): string => `ingest-${job.batchId}-${job.chunk}`,
+  /** One id per attempt: a retry is a new (delayed) job, and the sweep names it the same way. */
+  webhook: (deliveryId: string, attempts: number): string => `webhook-${deliveryId}-${attempts}`,
 };
 
 /**
@@ -117,4 +135,30 @@ export function createMaintenanceQueue(connection: Redis, prefix: string): Queue
       removeOnFail: 500,
     },
   });
+}
+
+export function createWebhookQueue(connection: Redis, prefix: string): Queue<WebhookJob> {
+  return new Queue<WebhookJob>(QUEUES.webhooks, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+export async function enqueueWebhook(
+  queue: Queue<WebhookJob>,
+  deliveryId: string,
+  attempts: number,
+  delayMs = 0,
+): Promise<void> {
+  await queue.add(
+    QUEUES.webhooks,
+    { deliveryId },
+    { jobId: jobIds.webhook(deliveryId, attempts), delay: delayMs },
+  );
 }

@@ -1,2 +1,2 @@
--- Per-session staging table shaped like invoices (emptied at commit).
-create temp table if not exists stage_invoices (like invoices including defaults) on commit delete rows
+-- Per-session staging table shaped like invoices, with its own identity (emptied at commit).
+create temp table if not exists stage_invoices (like invoices including defaults including identity) on commit delete rows

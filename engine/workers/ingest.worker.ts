@@ -1,14 +1,16 @@
-import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db, isTransientDbError } from '../db';
 import { ChunkOutcome, processChunk, processChunkIsolated } from '../load/process-chunk';
-import { Logger } from '../logger';
-import { IngestJob, QUEUES, isIngestJob } from '../queue/queues';
+import { Logger, safeError } from '../logger';
+import { IngestJob, QUEUES, WebhookJob, enqueueWebhook, isIngestJob } from '../queue/queues';
 
 export interface IngestWorkerDeps {
   readonly db: Db;
   readonly connection: Redis;
+  /** Where a completed batch's webhook is enqueued (null: left to the webhook sweep). */
+  readonly webhookQueue: Queue<WebhookJob> | null;
   readonly config: Config;
   readonly logger: Logger;
 }
@@ -21,6 +23,7 @@ export interface IngestWorkerDeps {
 export function createIngestWorker({
   db,
   connection,
+  webhookQueue,
   config,
   logger,
 }: IngestWorkerDeps): Worker<IngestJob, ChunkOutcome> {
@@ -46,7 +49,7 @@ export function createIngestWorker({
         );
         throw err;
       }
-      log.error({ err }, 'chunk failed; retrying its documents one by one');
+      log.error({ err: safeError(err) }, 'chunk failed; retrying its documents one by one');
       try {
         outcome = await processChunkIsolated(db, job.data, options, isTransientDbError);
       } catch (inner) {
@@ -54,6 +57,17 @@ export function createIngestWorker({
         throw new UnrecoverableError(
           `chunk ${job.data.chunk} of batch ${job.data.batchId}: ${(inner as Error).message}`,
         );
+      }
+    }
+    if (outcome.batchCompleted && webhookQueue !== null) {
+      try {
+        const pending = await db.query<{ id: string; attempts: number }>(
+          'select-pending-batch-webhooks',
+          [job.data.batchId],
+        );
+        for (const d of pending.rows) await enqueueWebhook(webhookQueue, d.id, d.attempts);
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'webhook not enqueued; the webhook sweep will');
       }
     }
     log.info(

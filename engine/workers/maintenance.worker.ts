@@ -4,13 +4,15 @@ import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db } from '../db';
 import { Logger } from '../logger';
-import { IngestJob, MaintenanceJob, QUEUES, isMaintenanceJob } from '../queue/queues';
+import { IngestJob, MaintenanceJob, QUEUES, WebhookJob, isMaintenanceJob } from '../queue/queues';
 import { recoverySweep } from './recovery-sweep';
+import { webhookSweep } from './webhook.worker';
 
 export interface MaintenanceWorkerDeps {
   readonly db: Db;
   readonly connection: Redis;
   readonly ingestQueue: Queue<IngestJob>;
+  readonly webhookQueue: Queue<WebhookJob>;
   readonly config: Config;
   readonly logger: Logger;
 }
@@ -20,6 +22,7 @@ export function createMaintenanceWorker({
   db,
   connection,
   ingestQueue,
+  webhookQueue,
   config,
   logger,
 }: MaintenanceWorkerDeps): Worker<MaintenanceJob> {
@@ -29,6 +32,8 @@ export function createMaintenanceWorker({
     switch (job.data.task) {
       case 'recovery-sweep':
         return recoverySweep(db, ingestQueue, config.sweepGraceMs, logger);
+      case 'webhook-sweep':
+        return webhookSweep(db, webhookQueue);
     }
   };
   const worker = new Worker<MaintenanceJob>(QUEUES.maintenance, processor, {

@@ -11,6 +11,8 @@ import { invoiceRoutes } from './routes/invoices';
 
 export interface App {
   readonly koa: Koa<AppState>;
+  /** Every route as OpenAPI writes it (method, path with {params}), for the docs tests. */
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
   /** Marks the app as closing: readiness turns 503 and new /v1 requests are refused with 503. */
   close(): void;
 }
@@ -33,12 +35,24 @@ export function createApp(deps: AppDeps): App {
     if (!ctx.path.startsWith('/v1/')) return next();
     await auth(ctx, () => limiter(ctx, next));
   });
-  for (const router of [batchRoutes(deps), invoiceRoutes(deps)]) {
+  const routers = [batchRoutes(deps), invoiceRoutes(deps)];
+  for (const router of routers) {
     koa.use(router.routes());
     koa.use(router.allowedMethods());
   }
+  const routes = [health, ...routers].flatMap((r) =>
+    r.stack.flatMap((layer) =>
+      layer.methods
+        .filter((m) => m !== 'HEAD')
+        .map((method) => ({
+          method: method.toLowerCase(),
+          path: String(layer.path).replace(/:([A-Za-z]+)/g, '{$1}'),
+        })),
+    ),
+  );
   return {
     koa,
+    routes,
     close: () => {
       closing = true;
     },

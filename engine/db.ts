@@ -14,8 +14,10 @@ import { Logger } from './logger';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const SQL_DIR = path.join(REPO_ROOT, 'engine', 'sql');
 
-// numeric and bigint come back as strings (exact); timestamps as Date.
+// numeric and bigint come back as strings (exact), dates as 'YYYY-MM-DD' (no time zone games);
+// timestamps as Date.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 const statements = new Map<string, string>();
 

@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
 import { AppDeps, AppState } from '../context';
+import { OPENAPI } from '../openapi';
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -39,6 +40,10 @@ export function healthRoutes(deps: AppDeps, isClosing: () => boolean): Router<Ap
     const ready = Object.values(checks).every((v) => v === 'ok');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'unavailable', checks };
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = OPENAPI;
   });
   router.get('/metrics', async (ctx) => {
     if (deps.registry === undefined) return;

@@ -26,6 +26,7 @@ export interface TestApi {
   readonly queue: Queue<IngestJob>;
   readonly config: Config;
   readonly worker: Worker | null;
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
   request(
     method: string,
     path: string,
@@ -83,6 +84,7 @@ export async function startTestApi(
     queue,
     config,
     worker,
+    routes: app.routes,
     request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.key !== undefined) headers.Authorization = `Bearer ${opts.key}`;

@@ -1,21 +1,30 @@
 import { CHECK_USAGE, runCheck } from './check-command';
 import { UsageError } from './collect-inputs';
+import { PUSH_USAGE, parsePushArgs, runPush } from './push-command';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../check-document';
 
 const USAGE = `Usage: nfe-ingest <command> [options]
 
 Commands:
   check [--json] PATH...   verify and parse NF-e / NFC-e / event XML offline (files, folders, zips)
+  push PATH... --url URL --key KEY [--wait]
+                           upload files, folders and zips to an nfe-ingest server in batches
 
 Run \`nfe-ingest <command> --help\` for a command's options.`;
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** A redrawn progress line goes to stderr when it is a terminal. */
+  tty: boolean;
+  progress: (text: string) => void;
 }
 
 const processIo: Io = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  tty: process.stderr.isTTY === true,
+  progress: (text) => process.stderr.write(text),
 };
 
 async function check(args: string[], io: Io): Promise<number> {
@@ -43,6 +52,21 @@ async function check(args: string[], io: Io): Promise<number> {
   return runCheck(paths, { json, maxDocumentBytes, out: io.out });
 }
 
+async function push(args: string[], io: Io): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(PUSH_USAGE);
+    return 0;
+  }
+  const { paths, options } = parsePushArgs(args, process.env);
+  return runPush(paths, {
+    ...options,
+    maxDocumentBytes: DEFAULT_MAX_DOCUMENT_BYTES,
+    out: io.out,
+    tty: io.tty,
+    progress: io.progress,
+  });
+}
+
 /** The `nfe-ingest` command line. Returns the exit status instead of exiting (testable). */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -50,6 +74,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     switch (command) {
       case 'check':
         return await check(rest, io);
+      case 'push':
+        return await push(rest, io);
       case '--help':
       case '-h':
       case 'help':
@@ -62,7 +88,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`nfe-ingest: ${err.message}\n\n${command === 'check' ? CHECK_USAGE : USAGE}`);
+      const usage = command === 'check' ? CHECK_USAGE : command === 'push' ? PUSH_USAGE : USAGE;
+      io.err(`nfe-ingest: ${err.message}\n\n${usage}`);
       return 2;
     }
     throw err;

@@ -113,12 +113,13 @@ async function request(
   if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) {
     throw new TransientError(`HTTP ${res.status}`, retryAfter(res.headers.get('retry-after')));
   }
-  let body: Json = {};
-  try {
-    body = text === '' ? {} : (JSON.parse(text) as Json);
-  } catch {
-    body = { error: { code: 'UNEXPECTED', message: text.slice(0, 200) } };
-  }
+  const body = ((): Json => {
+    try {
+      return text === '' ? {} : (JSON.parse(text) as Json);
+    } catch {
+      return { error: { code: 'UNEXPECTED', message: text.slice(0, 200) } };
+    }
+  })();
   if (!res.ok)
     throw new Error(
       `HTTP ${res.status} ${body.error?.code ?? ''}: ${body.error?.message ?? text.slice(0, 200)}`,

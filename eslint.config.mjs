@@ -17,6 +17,12 @@ export default tseslint.config(
     },
   },
   {
+    files: ['nginx/www/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', Node: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

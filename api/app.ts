@@ -8,6 +8,7 @@ import { requestContext } from './middleware/request-context';
 import { batchRoutes } from './routes/batches';
 import { healthRoutes } from './routes/health';
 import { invoiceRoutes } from './routes/invoices';
+import { reconciliationRoutes } from './routes/reconciliations';
 
 export interface App {
   readonly koa: Koa<AppState>;
@@ -35,7 +36,7 @@ export function createApp(deps: AppDeps): App {
     if (!ctx.path.startsWith('/v1/')) return next();
     await auth(ctx, () => limiter(ctx, next));
   });
-  const routers = [batchRoutes(deps), invoiceRoutes(deps)];
+  const routers = [batchRoutes(deps), invoiceRoutes(deps), reconciliationRoutes(deps)];
   for (const router of routers) {
     koa.use(router.routes());
     koa.use(router.allowedMethods());

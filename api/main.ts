@@ -4,6 +4,7 @@ import {
   createIngestQueue,
   createLogger,
   createMetricsRegistry,
+  createReconciliationQueue,
   createRedis,
   loadConfig,
   onShutdown,
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
     backoffMs: config.jobBackoffMs,
   });
   queue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
+  const reconciliationQueue = createReconciliationQueue(redis, config.queuePrefix);
+  reconciliationQueue.on('error', (err) => logger.warn({ err: err.message }, 'queue error'));
   const app = createApp({
+    reconciliationQueue,
     db,
     redis,
     queue,
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
           server.once('close', () => clearInterval(timer));
         }),
     },
-    { name: 'close queue', run: () => queue.close() },
+    { name: 'close queues', run: () => Promise.all([queue.close(), reconciliationQueue.close()]) },
     { name: 'close database pool', run: () => db.close() },
     { name: 'close redis', run: () => redis.quit() },
   ]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020';
 import { generateEvent, generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
-import { tenantWithKey, waitForBatches, zipOf } from '../engine/testkit/pipeline-fixtures';
+import { tenantWithKey, waitFor, waitForBatches, zipOf } from '../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testConfig } from '../engine/testkit/test-databases';
 import { OPENAPI } from './openapi';
 import { TestApi, startTestApi } from './testing/test-api';
@@ -225,6 +225,82 @@ describe('the OpenAPI document', function () {
     assert.equal((await call('get', '/ready', '/ready', { key: null })).status, 200);
     const openapi = await call('get', '/openapi.json', '/openapi.json', { key: null });
     assert.deepEqual(openapi.body, JSON.parse(JSON.stringify(OPENAPI)));
+
+    const rec = await call('post', '/v1/reconciliations', '/v1/reconciliations', {
+      body: JSON.stringify({
+        periodStart: '2026-08-01',
+        periodEnd: '2026-08-31',
+        ledger: [{ chave: docs[0].chave, issuedDate: '2026-08-14', total: docs[0].vNF }],
+      }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(rec.status, 202);
+    const runId = (rec.body as Json).id as string;
+    await waitFor(
+      'the reconciliation',
+      async () =>
+        (
+          await api.db.queryText(
+            "select 1 from reconciliation_runs where id = $1 and state = 'completed'",
+            [runId],
+          )
+        ).rows.length > 0,
+    );
+    assert.equal(
+      (
+        await call(
+          'post',
+          '/v1/reconciliations',
+          '/v1/reconciliations?periodStart=2026-08-01&periodEnd=2026-08-31',
+          { body: 'chave,issued_date,total\n', headers: { 'Content-Type': 'text/csv' } },
+        )
+      ).status,
+      202,
+    );
+    assert.equal(
+      (
+        await call('post', '/v1/reconciliations', '/v1/reconciliations', {
+          body: '{}',
+          headers: { 'Content-Type': 'application/json' },
+        })
+      ).status,
+      400,
+    );
+    assert.equal(
+      (
+        await call('post', '/v1/reconciliations', '/v1/reconciliations', {
+          body: 'x',
+          headers: { 'Content-Type': 'text/plain' },
+        })
+      ).status,
+      415,
+    );
+    assert.equal((await call('get', '/v1/reconciliations', '/v1/reconciliations')).status, 200);
+    assert.equal(
+      (await call('get', '/v1/reconciliations/{id}', `/v1/reconciliations/${runId}`)).status,
+      200,
+    );
+    assert.equal(
+      (
+        await call(
+          'get',
+          '/v1/reconciliations/{id}',
+          '/v1/reconciliations/00000000-0000-4000-8000-000000000000',
+        )
+      ).status,
+      404,
+    );
+    assert.equal(
+      (
+        await call(
+          'get',
+          '/v1/reconciliations/{id}/findings.csv',
+          `/v1/reconciliations/${runId}/findings.csv`,
+        )
+      ).status,
+      200,
+    );
+    assert.equal((await call('get', '/v1/schedules', '/v1/schedules')).status, 200);
 
     await api.db.queryText('update api_keys set revoked_at = now() where tenant_id = $1', [
       a.tenantId,

@@ -220,6 +220,83 @@ const schemas: Record<string, Schema> = {
     },
   }),
   WebhookDeliveryList: object({ data: { type: 'array', items: ref('WebhookDelivery') } }),
+  ReconciliationRun: object({
+    id: uuid,
+    state: { type: 'string', enum: ['queued', 'running', 'completed', 'failed'] },
+    trigger: { type: 'string', enum: ['schedule', 'api'] },
+    periodStart: date,
+    periodEnd: date,
+    ledger: { type: 'boolean' },
+    createdAt: dateTime,
+    startedAt: ndateTime,
+    finishedAt: ndateTime,
+    error: nstr,
+    summary: {
+      type: ['object', 'null'],
+      description:
+        'findings per kind; documents received in the period by verdict; invoices of the period (count, vNF), by state and, for those not cancelled, item values by CFOP',
+    },
+    links: object({ self: str, findings: str }),
+  }),
+  Finding: object({
+    kind: {
+      type: 'string',
+      enum: [
+        'numbering_gap',
+        'stuck_work',
+        'failed_work',
+        'totals_mismatch',
+        'no_protocol',
+        'certificate_not_valid_at_signing',
+        'cancellation_without_invoice',
+        'cancelled_after_export',
+        'ledger_missing',
+        'ledger_unexpected',
+        'ledger_value_mismatch',
+        'ledger_date_mismatch',
+        'ledger_cancelled',
+      ],
+    },
+    issuer: nstr,
+    model: { type: ['integer', 'null'] },
+    series: { type: ['integer', 'null'] },
+    rangeStart: { type: ['integer', 'null'] },
+    rangeEnd: { type: ['integer', 'null'] },
+    chaves: { type: 'array', items: str },
+    explanation: str,
+    details: { type: ['object', 'null'] },
+  }),
+  ReconciliationReport: {
+    allOf: [
+      ref('ReconciliationRun'),
+      object({
+        findings: { type: 'array', items: ref('Finding') },
+        findingsTruncated: { type: 'boolean' },
+      }),
+    ],
+  },
+  ReconciliationList: object({ data: { type: 'array', items: ref('ReconciliationRun') } }),
+  ScheduleList: object({
+    data: {
+      type: 'array',
+      items: object({
+        id: str,
+        cron: str,
+        tz: str,
+        task: str,
+        recentRuns: {
+          type: 'array',
+          items: object({
+            tick: dateTime,
+            startedAt: dateTime,
+            finishedAt: ndateTime,
+            outcome: nstr,
+            details: {},
+          }),
+        },
+      }),
+    },
+  }),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Ready: object({
     status: { type: 'string', enum: ['ready', 'unavailable'] },
@@ -533,6 +610,111 @@ export const OPENAPI = {
           },
           304: { description: 'Not modified' },
           ...errors(400, 404, ...AUTH_ERRORS),
+        },
+      },
+    },
+    '/v1/reconciliations': {
+      post: {
+        tags: ['reconciliation'],
+        operationId: 'createReconciliation',
+        summary: 'Reconcile a period, optionally against your ledger',
+        description:
+          'JSON `{ periodStart, periodEnd, ledger?: [{ chave, issuedDate, total }] }`, or the ledger as CSV (`chave,issued_date,total` with a decimal point; or `chave;issued_date;total` with a decimal comma; dates YYYY-MM-DD or DD/MM/YYYY) with periodStart and periodEnd in the query. Runs in a worker; follow the returned run.',
+        parameters: [
+          param('periodStart', 'query', { type: 'string', format: 'date' }, 'with a CSV ledger'),
+          param('periodEnd', 'query', { type: 'string', format: 'date' }, 'with a CSV ledger'),
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: object(
+                { periodStart: date, periodEnd: date },
+                {
+                  properties: {
+                    periodStart: date,
+                    periodEnd: date,
+                    ledger: {
+                      type: 'array',
+                      items: object({
+                        chave,
+                        issuedDate: date,
+                        total: { type: ['string', 'number'] },
+                      }),
+                    },
+                  },
+                },
+              ),
+              example: {
+                periodStart: '2026-08-01',
+                periodEnd: '2026-08-31',
+                ledger: [
+                  {
+                    chave: '35260811222333000181550010000000011000000010',
+                    issuedDate: '2026-08-14',
+                    total: '1234.50',
+                  },
+                ],
+              },
+            },
+            'text/csv': {
+              schema: { type: 'string' },
+              example:
+                'chave,issued_date,total\n35260811222333000181550010000000011000000010,2026-08-14,1234.50\n',
+            },
+          },
+        },
+        responses: {
+          202: {
+            description: 'Queued',
+            headers: { Location: { schema: str } },
+            content: json(ref('ReconciliationRun')),
+          },
+          ...errors(400, 413, 415, ...AUTH_ERRORS),
+        },
+      },
+      get: {
+        tags: ['reconciliation'],
+        operationId: 'listReconciliations',
+        summary: 'Recent runs (scheduled and on demand)',
+        responses: {
+          200: { description: 'Runs, newest first', content: json(ref('ReconciliationList')) },
+          ...errors(...AUTH_ERRORS),
+        },
+      },
+    },
+    '/v1/reconciliations/{id}': {
+      get: {
+        tags: ['reconciliation'],
+        operationId: 'getReconciliation',
+        summary: 'A run with its report and findings (at most 1000; all of them in findings.csv)',
+        parameters: [param('id', 'path', uuid, 'run id')],
+        responses: {
+          200: { description: 'The report', content: json(ref('ReconciliationReport')) },
+          ...errors(404, ...AUTH_ERRORS),
+        },
+      },
+    },
+    '/v1/reconciliations/{id}/findings.csv': {
+      get: {
+        tags: ['reconciliation'],
+        operationId: 'exportReconciliationFindings',
+        summary: 'Every finding as CSV',
+        parameters: [param('id', 'path', uuid, 'run id')],
+        responses: {
+          ...csv('kind, issuer, model, series, range, chaves, explanation'),
+          ...errors(404),
+        },
+      },
+    },
+    '/v1/schedules': {
+      get: {
+        tags: ['reconciliation'],
+        operationId: 'listSchedules',
+        summary: 'The schedules and their recent runs (start, end, outcome)',
+        responses: {
+          200: { description: 'Schedules', content: json(ref('ScheduleList')) },
+          ...errors(...AUTH_ERRORS),
         },
       },
     },

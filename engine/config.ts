@@ -45,6 +45,15 @@ export interface Config {
   readonly webhookRetryBaseMs: number;
   readonly webhookRetryMaxMs: number;
   readonly webhookMaxAgeMs: number;
+  /** Reconciliation: when work counts as stuck, how long a cancellation may wait for its invoice, the nightly window and time zone. */
+  readonly reconcileStuckMinutes: number;
+  readonly reconcileCancellationGraceHours: number;
+  readonly reconcileWindowDays: number;
+  readonly reconcileTimeZone: string;
+  /** Rejected documents' bytes are purged after this many days (0: kept forever). */
+  readonly rejectedRetentionDays: number;
+  /** Cron overrides per schedule id (SCHEDULE_<ID>_CRON, ID in upper snake case). */
+  readonly scheduleCrons: Readonly<Record<string, string>>;
   /** Internal /health and /metrics address of a worker or scheduler (0: none). */
   readonly metricsHost: string;
   readonly metricsPort: number;
@@ -140,6 +149,16 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 30_000, 10),
     webhookRetryMaxMs: int('WEBHOOK_RETRY_MAX_MS', 3_600_000, 10),
     webhookMaxAgeMs: int('WEBHOOK_MAX_AGE_MS', 48 * 3_600_000, 1000),
+    reconcileStuckMinutes: int('RECONCILE_STUCK_MINUTES', 30, 0),
+    reconcileCancellationGraceHours: int('RECONCILE_CANCELLATION_GRACE_HOURS', 24, 0),
+    reconcileWindowDays: int('RECONCILE_WINDOW_DAYS', 7, 1, 366),
+    reconcileTimeZone: str('RECONCILE_TZ', 'America/Sao_Paulo'),
+    rejectedRetentionDays: int('REJECTED_RETENTION_DAYS', 180, 0),
+    scheduleCrons: Object.fromEntries(
+      Object.entries(env)
+        .filter(([k, v]) => /^SCHEDULE_[A-Z0-9_]+_CRON$/.test(k) && v)
+        .map(([k, v]) => [k.slice(9, -5).toLowerCase().replace(/_/g, '-'), v as string]),
+    ),
     metricsHost: str('METRICS_HOST', '127.0.0.1'),
     metricsPort: int('METRICS_PORT', 0, 0, 65535),
   };

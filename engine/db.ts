@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import pg, { PoolClient, QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Logger } from './logger';
+import { CopyValue, copyRow } from './load/copy-format';
 
 /**
  * All database access goes through here: a pool per process (named, so pg_stat_activity tells who
@@ -93,6 +94,11 @@ function queryable(logger: Logger, target: pg.Pool | PoolClient): Queryable {
 }
 
 const COPY_WRITE_BYTES = 256 * 1024;
+
+/** Rows of values as COPY text lines (see load/copy-format.ts for the encoding). */
+export function copyRows(rows: readonly (readonly CopyValue[])[]): string[] {
+  return rows.map(copyRow);
+}
 
 /**
  * Joins small COPY rows into writes of a few hundred KiB: one socket write per row would make

@@ -3,11 +3,17 @@ import { createDb } from './db';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { startOpsServer } from './ops-server';
-import { createIngestQueue, createRedis, createWebhookQueue } from './queue/queues';
+import {
+  createIngestQueue,
+  createReconciliationQueue,
+  createRedis,
+  createWebhookQueue,
+} from './queue/queues';
 import { onShutdown } from './shutdown';
 import { createIngestWorker } from './workers/ingest.worker';
 import { createMaintenanceWorker } from './workers/maintenance.worker';
 import { createWebhookWorker } from './workers/webhook.worker';
+import { createReconciliationWorker } from './workers/reconciliation.worker';
 import { recoverySweep } from './workers/recovery-sweep';
 
 /** A worker process: `node dist/engine/main.js`. */
@@ -27,6 +33,8 @@ async function main(): Promise<void> {
     backoffMs: config.jobBackoffMs,
   });
   const webhookQueue = createWebhookQueue(connection, config.queuePrefix);
+  const reconciliationQueue = createReconciliationQueue(connection, config.queuePrefix);
+  const reconciliations = createReconciliationWorker({ db, connection, config, logger });
   const worker = createIngestWorker({ db, connection, webhookQueue, config, logger });
   const webhooks = createWebhookWorker({ db, connection, queue: webhookQueue, config, logger });
   const maintenance = createMaintenanceWorker({
@@ -34,6 +42,7 @@ async function main(): Promise<void> {
     connection,
     ingestQueue: queue,
     webhookQueue,
+    reconciliationQueue,
     config,
     logger,
   });
@@ -65,9 +74,18 @@ async function main(): Promise<void> {
     { name: 'stop sweeping', run: async () => clearInterval(timer) },
     {
       name: 'finish active jobs',
-      run: () => Promise.all([worker.close(), webhooks.close(), maintenance.close()]),
+      run: () =>
+        Promise.all([
+          worker.close(),
+          webhooks.close(),
+          maintenance.close(),
+          reconciliations.close(),
+        ]),
     },
-    { name: 'close queues', run: () => Promise.all([queue.close(), webhookQueue.close()]) },
+    {
+      name: 'close queues',
+      run: () => Promise.all([queue.close(), webhookQueue.close(), reconciliationQueue.close()]),
+    },
     { name: 'close ops server', run: async () => ops?.close() },
     { name: 'close database pool', run: () => db.close() },
     { name: 'close redis', run: () => connection.quit() },
@@ -76,6 +94,7 @@ async function main(): Promise<void> {
   void worker.run();
   void maintenance.run();
   void webhooks.run();
+  void reconciliations.run();
   logger.info(
     {
       concurrency: config.workerConcurrency,

@@ -30,4 +30,25 @@ export const SCHEDULES: readonly Schedule[] = [
     queue: QUEUES.maintenance,
     payload: { task: 'webhook-sweep' },
   },
+  // Every night (Brazilian time), per tenant: the previous day and a rolling window of late arrivals.
+  {
+    id: 'nightly-reconciliation',
+    cron: '0 3 * * *',
+    tz: 'America/Sao_Paulo',
+    queue: QUEUES.maintenance,
+    payload: { task: 'nightly-reconciliation' },
+  },
+  // Completed and old failed jobs trimmed from Redis; rejected payloads past their retention purged.
+  {
+    id: 'retention',
+    cron: '30 4 * * *',
+    tz: 'America/Sao_Paulo',
+    queue: QUEUES.maintenance,
+    payload: { task: 'retention' },
+  },
 ];
+
+/** The schedules with any cron given in configuration (SCHEDULE_<ID>_CRON) in place of its own. */
+export function effectiveSchedules(crons: Readonly<Record<string, string>>): Schedule[] {
+  return SCHEDULES.map((s) => (crons[s.id] ? { ...s, cron: crons[s.id] } : s));
+}

@@ -1,5 +1,5 @@
 import {
-  SCHEDULES,
+  effectiveSchedules,
   createLogger,
   createMaintenanceQueue,
   createMetricsRegistry,
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
 
   const upsertAll = async (): Promise<void> => {
     try {
-      for (const s of SCHEDULES) {
+      for (const s of effectiveSchedules(config.scheduleCrons)) {
         await queue.upsertJobScheduler(
           s.id,
           { pattern: s.cron, tz: s.tz },
@@ -42,7 +42,11 @@ async function main(): Promise<void> {
       }
       if (!upserted)
         logger.info(
-          { schedules: SCHEDULES.map((s) => `${s.id} (${s.cron} ${s.tz})`) },
+          {
+            schedules: effectiveSchedules(config.scheduleCrons).map(
+              (s) => `${s.id} (${s.cron} ${s.tz})`,
+            ),
+          },
           'schedules upserted',
         );
       upserted = true;

@@ -13,7 +13,12 @@ import {
 import { testDb } from '../../engine/testkit/test-databases';
 import { createIngestWorker } from '../../engine/workers/ingest.worker';
 import { createWebhookWorker } from '../../engine/workers/webhook.worker';
-import { WebhookJob, createWebhookQueue } from '../../engine/queue/queues';
+import {
+  WebhookJob,
+  createReconciliationQueue,
+  createWebhookQueue,
+} from '../../engine/queue/queues';
+import { createReconciliationWorker } from '../../engine/workers/reconciliation.worker';
 import { createApp } from '../app';
 
 /**
@@ -46,13 +51,15 @@ export async function startTestApi(
     attempts: config.jobAttempts,
     backoffMs: config.jobBackoffMs,
   });
-  const app = createApp({ db, redis, queue, config, logger: silentLogger });
+  const reconciliationQueue = createReconciliationQueue(redis, config.queuePrefix);
+  const app = createApp({ db, redis, queue, reconciliationQueue, config, logger: silentLogger });
   const server = http.createServer(app.koa.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let worker: Worker | null = null;
   let webhookWorker: Worker | null = null;
+  let reconciliationWorker: Worker | null = null;
   let webhookQueue: Queue<WebhookJob> | null = null;
   let workerRedis: Redis | null = null;
   let workerDb: Db | null = null;
@@ -68,6 +75,13 @@ export async function startTestApi(
       logger: silentLogger,
     });
     void webhookWorker.run();
+    reconciliationWorker = createReconciliationWorker({
+      db: workerDb,
+      connection: workerRedis,
+      config,
+      logger: silentLogger,
+    });
+    void reconciliationWorker.run();
     worker = createIngestWorker({
       db: workerDb,
       connection: workerRedis,
@@ -93,10 +107,12 @@ export async function startTestApi(
     async close() {
       await worker?.close();
       await webhookWorker?.close();
+      await reconciliationWorker?.close();
       await webhookQueue?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await queue.close();
+      await reconciliationQueue.close();
       await redis.quit();
       await workerRedis?.quit();
       await workerDb?.close();

@@ -130,7 +130,7 @@ export async function listInvoices(
  * COPY cannot take bind parameters, so the validated values are written into the statement as
  * escaped literals (pg's escapeLiteral; every value also passed a strict pattern above).
  */
-function inline(text: string, values: readonly unknown[]): string {
+export function inline(text: string, values: readonly unknown[]): string {
   return text.replace(/\$([0-9]+)\b/g, (_m, n: string) => {
     const v = values[Number(n) - 1];
     return v === null || v === undefined ? 'null' : pg.escapeLiteral(String(v));
@@ -140,24 +140,11 @@ function inline(text: string, values: readonly unknown[]): string {
 export type ExportKind = 'invoices' | 'items';
 
 /**
- * Streams a CSV export straight from PostgreSQL (COPY … TO STDOUT, CSV with a header row, UTF-8,
- * decimal point '.'): memory stays flat whatever the number of rows. The connection goes back to
- * the pool when the stream ends, and is discarded if the reader goes away mid-way.
+ * Streams `copy (<query>) to stdout` as CSV (header row, UTF-8, decimal point '.'): memory stays
+ * flat whatever the number of rows. The connection goes back to the pool when the stream ends, and
+ * is discarded if the reader goes away mid-way.
  */
-export async function exportCsv(
-  db: Db,
-  kind: ExportKind,
-  tenantId: string,
-  f: InvoiceFilters,
-): Promise<Readable> {
-  const values = params(tenantId, f, '0', null);
-  const invoices = sql('select-invoices').replace(/^--.*\n/gm, '');
-  const query = inline(
-    sql(`export-${kind}`)
-      .replace(/^--.*\n/gm, '')
-      .replace('{{invoices}}', invoices),
-    values,
-  );
+export async function copyToCsv(db: Db, query: string): Promise<Readable> {
   const client = await db.pool.connect();
   let released = false;
   const release = (broken: boolean): void => {
@@ -172,4 +159,31 @@ export async function exportCsv(
   stream.on('error', () => release(true));
   stream.on('close', () => release(!stream.readableEnded));
   return stream;
+}
+
+/** A CSV export of invoices or items with the listing's filters, streamed from PostgreSQL. */
+export async function exportCsv(
+  db: Db,
+  kind: ExportKind,
+  tenantId: string,
+  f: InvoiceFilters,
+): Promise<Readable> {
+  const values = params(tenantId, f, '0', null);
+  const invoices = sql('select-invoices').replace(/^--.*\n/gm, '');
+  // What a client exported is recorded: a later cancellation of it is reported for reversal.
+  await db.queryText(
+    inline(
+      `update invoices i set exported_at = now() from (${invoices}) f where i.tenant_id = $1::uuid and i.id = f.id and i.exported_at is null`,
+      values,
+    ),
+  );
+  return copyToCsv(
+    db,
+    inline(
+      sql(`export-${kind}`)
+        .replace(/^--.*\n/gm, '')
+        .replace('{{invoices}}', invoices),
+      values,
+    ),
+  );
 }

@@ -9,6 +9,7 @@ export const QUEUES = {
   ingest: 'ingest',
   maintenance: 'maintenance',
   webhooks: 'webhooks',
+  reconciliations: 'reconciliations',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -20,7 +21,12 @@ export interface IngestJob {
 }
 
 /** Periodic work the scheduler asks for; the scheduler only enqueues, workers run it. */
-export const MAINTENANCE_TASKS = ['recovery-sweep', 'webhook-sweep'] as const;
+export const MAINTENANCE_TASKS = [
+  'recovery-sweep',
+  'webhook-sweep',
+  'nightly-reconciliation',
+  'retention',
+] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export interface MaintenanceJob {
@@ -34,6 +40,16 @@ export function isMaintenanceJob(data: unknown): data is MaintenanceJob {
     d !== null &&
     (MAINTENANCE_TASKS as readonly string[]).includes(d.task as string)
   );
+}
+
+/** One reconciliation run (its period, ledger and tenant are in PostgreSQL). */
+export interface ReconciliationJob {
+  readonly runId: string;
+}
+
+export function isReconciliationJob(data: unknown): data is ReconciliationJob {
+  const d = data as Partial<ReconciliationJob> | null;
+  return typeof d === 'object' && d !== null && typeof d.runId === 'string' && UUID.test(d.runId);
 }
 
 /** One attempt at delivering one webhook (the outbox row holds the payload). */
@@ -73,6 +89,7 @@ export const jobIds = {
   ingest: (job: IngestJob): string => `ingest-${job.batchId}-${job.chunk}`,
   /** One id per attempt: a retry is a new (delayed) job, and the sweep names it the same way. */
   webhook: (deliveryId: string, attempts: number): string => `webhook-${deliveryId}-${attempts}`,
+  reconciliation: (runId: string): string => `reconcile-${runId}`,
 };
 
 /**
@@ -160,5 +177,34 @@ export async function enqueueWebhook(
     QUEUES.webhooks,
     { deliveryId },
     { jobId: jobIds.webhook(deliveryId, attempts), delay: delayMs },
+  );
+}
+
+export function createReconciliationQueue(
+  connection: Redis,
+  prefix: string,
+): Queue<ReconciliationJob> {
+  return new Queue<ReconciliationJob>(QUEUES.reconciliations, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  });
+}
+
+export async function enqueueReconciliations(
+  queue: Queue<ReconciliationJob>,
+  runIds: readonly string[],
+): Promise<void> {
+  await queue.addBulk(
+    runIds.map((runId) => ({
+      name: QUEUES.reconciliations,
+      data: { runId },
+      opts: { jobId: jobIds.reconciliation(runId) },
+    })),
   );
 }

@@ -32,13 +32,24 @@ export interface Signers {
   readonly alphanumeric: ThrowawaySigner;
 }
 
+/** Certificates valid from 2020 to 2030, like a real e-CNPJ covering the documents it signs. */
+const VALID = {
+  notBefore: new Date('2020-01-01T00:00:00Z'),
+  notAfter: new Date('2030-12-31T00:00:00Z'),
+};
+
 export function createSigners(): Signers {
   return {
     main: createThrowawaySigner({
+      ...VALID,
       cnpj: cnpjFrom('112223330001'),
       name: 'EMPRESA TESTE PRINCIPAL',
     }),
-    other: createThrowawaySigner({ cnpj: cnpjFrom('445556660001'), name: 'OUTRA EMPRESA' }),
+    other: createThrowawaySigner({
+      ...VALID,
+      cnpj: cnpjFrom('445556660001'),
+      name: 'OUTRA EMPRESA',
+    }),
     expired: createThrowawaySigner({
       cnpj: cnpjFrom('778889990001'),
       name: 'EMPRESA CERTIFICADO VENCIDO',
@@ -46,6 +57,7 @@ export function createSigners(): Signers {
       notAfter: new Date('2018-01-01T00:00:00Z'),
     }),
     alphanumeric: createThrowawaySigner({
+      ...VALID,
       cnpj: cnpjFrom('12ABC34501DE'),
       name: 'EMPRESA CNPJ ALFANUMERICO',
     }),

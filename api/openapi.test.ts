@@ -331,6 +331,11 @@ describe('the OpenAPI document', function () {
     for (const ops of Object.values(DOC.paths as Json)) {
       for (const op of Object.values(ops as Json) as Json[]) {
         assert.ok(!ids.has(op.operationId), op.operationId);
+        for (const tag of op.tags)
+          assert.ok(
+            DOC.tags.some((t: Json) => t.name === tag),
+            `${op.operationId}: tag ${tag} is not declared`,
+          );
         ids.add(op.operationId);
         for (const r of Object.values(op.responses) as Json[]) assert.ok(r.description);
       }

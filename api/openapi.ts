@@ -415,6 +415,10 @@ export const OPENAPI = {
       name: 'invoices',
       description: 'Parsed invoices, events, the original XML, listings and exports',
     },
+    {
+      name: 'reconciliation',
+      description: 'What was received, loaded and expected, compared; the scheduled runs',
+    },
     { name: 'operations', description: 'Health, readiness and this document' },
   ],
   paths: {

@@ -126,13 +126,11 @@ describe('reconciliation', function () {
 
   /** The ledger: every invoice but one (unexpected), one with another value, one with another date, one never received. */
   function ledger(): { chave: string; issuedDate: string; total: string }[] {
-    const entries = invoices
-      .slice(1)
-      .map((d) => ({
-        chave: d.chave,
-        issuedDate: d.xml.match(/<dhEmi>([0-9-]{10})/)?.[1] as string,
-        total: d.vNF,
-      }));
+    const entries = invoices.slice(1).map((d) => ({
+      chave: d.chave,
+      issuedDate: d.xml.match(/<dhEmi>([0-9-]{10})/)?.[1] as string,
+      total: d.vNF,
+    }));
     entries[0] = { ...entries[0], total: (Number(entries[0].total) + 1).toFixed(2) };
     entries[1] = { ...entries[1], issuedDate: '2026-08-01' };
     entries.push({

@@ -3,6 +3,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createMaintenanceQueue, createRedis } from '../engine/queue/queues';
 import { createTenant } from '../engine/tenants/api-keys';
+import { processChunk } from '../engine/load/process-chunk';
+import { silentLogger } from '../engine/logger';
+import { storeZip, zipOf } from '../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testConfig, testDb, testEnv } from '../engine/testkit/test-databases';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,8 +25,25 @@ describe('the scheduler', function () {
     };
     const config = testConfig(database, overrides);
     const db = testDb(config);
-    await createTenant(db, 'first');
+    const first = await createTenant(db, 'first');
     await createTenant(db, 'second');
+    // A rejected document processed 200 days ago: past the default 180-day retention of its bytes.
+    const old = await storeZip(
+      db,
+      null,
+      config,
+      first,
+      await zipOf([['old.xml', Buffer.from('<not-an-nfe/>')]]),
+    );
+    await processChunk(
+      db,
+      { batchId: old.id, chunk: 0 },
+      { loadMode: 'copy', documentMaxBytes: config.documentMaxBytes, logger: silentLogger },
+    );
+    await db.queryText(
+      "update documents set processed_at = now() - interval '200 days' where batch_id = $1",
+      [old.id],
+    );
     const env = { ...process.env, ...testEnv(database, overrides) };
     const start = (file: string): ChildProcess =>
       spawn(process.execPath, [path.join(ROOT, 'dist', file)], { env, stdio: 'ignore' });

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
-import { Config, Db, IngestJob, Logger, ReconciliationJob } from '../engine/index';
+import { Config, Db, IngestJob, Logger, Metrics, ReconciliationJob } from '../engine/index';
 
 /** What the API needs from the outside world; built by main.ts, replaced in tests. */
 export interface AppDeps {
@@ -11,8 +10,8 @@ export interface AppDeps {
   readonly reconciliationQueue: Queue<ReconciliationJob>;
   readonly config: Config;
   readonly logger: Logger;
-  /** Prometheus registry served at /metrics on the API's own (internal) port. */
-  readonly registry?: Registry;
+  /** Recorded as requests are served; its registry is served at /metrics (internal port). */
+  readonly metrics: Metrics;
 }
 
 /** Per-request state set by the middleware. */

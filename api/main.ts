@@ -3,7 +3,7 @@ import {
   createDb,
   createIngestQueue,
   createLogger,
-  createMetricsRegistry,
+  createMetrics,
   createReconciliationQueue,
   createRedis,
   loadConfig,
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     queue,
     config,
     logger,
-    registry: createMetricsRegistry('api'),
+    metrics: createMetrics('api'),
   });
 
   const server = http.createServer(app.koa.callback());

@@ -14,6 +14,7 @@ import {
   zipOf,
 } from '../engine/testkit/pipeline-fixtures';
 import { parseCsv } from '../engine/testkit/csv';
+import { metricBy, metricValue } from '../engine/testkit/metric-values';
 import { createTestDatabase, testConfig } from '../engine/testkit/test-databases';
 import { TestApi, startTestApi } from './testing/test-api';
 
@@ -198,6 +199,15 @@ describe('reconciliation', function () {
     assert.equal(Math.round(Number(report.summary.invoices.vNF) * 100), total);
     assert.deepEqual(Object.keys(report.summary.byCfop).sort(), ['5102', '5405']);
     assert.equal(report.summary.byState.authorized.count, invoices.length);
+    assert.deepEqual(
+      await metricBy(api.workerMetrics.reconciliationFindings, 'kind'),
+      report.summary.findings,
+      'the findings metric counts the same findings by kind',
+    );
+    assert.equal(
+      await metricValue(api.workerMetrics.reconciliationRuns, { outcome: 'completed' }),
+      1,
+    );
 
     const csv = parseCsv(
       await (

@@ -9,6 +9,7 @@ import { waitFor, waitForBatches, zipOf } from '../engine/testkit/pipeline-fixtu
 import { createTestDatabase, testConfig } from '../engine/testkit/test-databases';
 import { webhookSweep } from '../engine/workers/webhook.worker';
 import { createWebhookQueue, createRedis } from '../engine/queue/queues';
+import { metricBy } from '../engine/testkit/metric-values';
 import { TestApi, startTestApi } from './testing/test-api';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -112,6 +113,11 @@ describe('webhooks', function () {
         [500, 500, 200],
         'two failures, then delivered',
       );
+      const outcomes = await waitFor('the delivery counted', async () => {
+        const by = await metricBy(api.workerMetrics.webhookDeliveries, 'outcome');
+        return by.delivered === 1 ? by : null;
+      });
+      assert.deepEqual(outcomes, { retry: 2, delivered: 1 });
       const ids = new Set(hook.received.map((r) => r.headers['x-nfe-event-id']));
       assert.equal(ids.size, 1, 'the same event id on every attempt (receivers deduplicate on it)');
       for (const r of hook.received) {

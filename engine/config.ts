@@ -57,6 +57,8 @@ export interface Config {
   /** Internal /health and /metrics address of a worker or scheduler (0: none). */
   readonly metricsHost: string;
   readonly metricsPort: number;
+  /** How often the scheduler samples the system-wide gauges (queues, backlog, dependencies). */
+  readonly metricsSampleMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     metricsHost: str('METRICS_HOST', '127.0.0.1'),
     metricsPort: int('METRICS_PORT', 0, 0, 65535),
+    metricsSampleMs: int('METRICS_SAMPLE_MS', 5000, 100),
   };
   if (config.uploadMaxEntries > 1_000_000)
     problems.push('UPLOAD_MAX_ENTRIES must be at most 1000000');

@@ -65,6 +65,8 @@ export interface DbOptions {
   readonly applicationName: string;
   readonly poolSize: number;
   readonly logger: Logger;
+  /** Told about every COPY (table, rows, bytes): the metrics hook. */
+  readonly onCopy?: (table: string, rows: number, bytes: number) => void;
 }
 
 async function timed<R extends QueryResultRow>(
@@ -106,6 +108,7 @@ export function copyRows(rows: readonly (readonly CopyValue[])[]): string[] {
  */
 async function* coalesce(
   rows: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+  sent: { bytes: number },
 ): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
@@ -113,6 +116,7 @@ async function* coalesce(
     const b = typeof row === 'string' ? Buffer.from(row, 'utf8') : row;
     parts.push(b);
     size += b.length;
+    sent.bytes += b.length;
     if (size >= COPY_WRITE_BYTES) {
       yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
       parts = [];
@@ -154,7 +158,13 @@ export function createDb(options: DbOptions): Db {
           ...queryable(logger, client),
           async copyIn(copySql, rows) {
             const stream = client.query(copyFrom(copySql));
-            await pipeline(Readable.from(coalesce(rows), { objectMode: false }), stream);
+            const sent = { bytes: 0 };
+            await pipeline(Readable.from(coalesce(rows, sent), { objectMode: false }), stream);
+            options.onCopy?.(
+              /^copy\s+(\w+)/i.exec(copySql)?.[1] ?? 'unknown',
+              stream.rowCount,
+              sent.bytes,
+            );
             return stream.rowCount;
           },
         };

@@ -14,7 +14,14 @@ export { createLogger, safeError, silentLogger } from './logger';
 export type { Logger } from './logger';
 export { ERROR_CODES, NfeError } from './errors';
 export type { ErrorCode } from './errors';
-export { QUEUES, createIngestQueue, createRedis, enqueueChunks, jobIds } from './queue/queues';
+export {
+  QUEUES,
+  createIngestQueue,
+  createRedis,
+  createWebhookQueue,
+  enqueueChunks,
+  jobIds,
+} from './queue/queues';
 export type { IngestJob, ReconciliationJob } from './queue/queues';
 export { spoolUpload, uploadKind } from './ingest/spool-upload';
 export type { SpooledUpload, UploadLimits } from './ingest/spool-upload';
@@ -28,7 +35,10 @@ export { isWellFormedKey } from './validate/access-key';
 export { SCHEDULES, effectiveSchedules } from './schedules';
 export type { Schedule } from './schedules';
 export { createMaintenanceQueue } from './queue/queues';
-export { createMetricsRegistry } from './metrics';
+export { createMetrics, createMetricsRegistry } from './metrics';
+export type { Metrics } from './metrics';
+export { startFleetSampler } from './fleet-metrics';
+export { within } from './within';
 export { startOpsServer } from './ops-server';
 export { exportCsv, listInvoices, parseInvoiceFilters } from './query/invoice-query';
 export type { InvoiceFilters } from './query/invoice-query';

@@ -57,3 +57,12 @@ export function safeError(err: unknown): { name: string; message: string; code?:
     ...(typeof code === 'string' ? { code } : {}),
   };
 }
+
+/**
+ * A chave as logs may carry it: the emitter's CNPJ/CPF (positions 7 to 20) masked, the rest (UF,
+ * year-month, model, series, number, cNF, check digit) kept, enough to tell documents apart.
+ */
+export function maskChave(chave: string | null): string | null {
+  if (chave === null || chave.length !== 44) return chave === null ? null : '[malformed]';
+  return `${chave.slice(0, 6)}${'*'.repeat(14)}${chave.slice(20)}`;
+}

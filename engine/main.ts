@@ -1,7 +1,7 @@
 import { loadConfig } from './config';
 import { createDb } from './db';
 import { createLogger } from './logger';
-import { createMetricsRegistry } from './metrics';
+import { createMetrics } from './metrics';
 import { startOpsServer } from './ops-server';
 import {
   createIngestQueue,
@@ -20,11 +20,16 @@ import { recoverySweep } from './workers/recovery-sweep';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.logLevel);
+  const metrics = createMetrics('worker');
   const db = createDb({
     databaseUrl: config.databaseUrl,
     applicationName: 'nfe-ingest-worker',
     poolSize: config.dbPoolSize,
     logger,
+    onCopy: (table, rows, bytes) => {
+      metrics.copyRows.inc({ table }, rows);
+      metrics.copyBytes.inc({ table }, bytes);
+    },
   });
   const connection = createRedis(config.redisUrl, 'nfe-ingest-worker');
   const queue = createIngestQueue(connection, {
@@ -34,9 +39,16 @@ async function main(): Promise<void> {
   });
   const webhookQueue = createWebhookQueue(connection, config.queuePrefix);
   const reconciliationQueue = createReconciliationQueue(connection, config.queuePrefix);
-  const reconciliations = createReconciliationWorker({ db, connection, config, logger });
-  const worker = createIngestWorker({ db, connection, webhookQueue, config, logger });
-  const webhooks = createWebhookWorker({ db, connection, queue: webhookQueue, config, logger });
+  const reconciliations = createReconciliationWorker({ db, connection, config, logger, metrics });
+  const worker = createIngestWorker({ db, connection, webhookQueue, config, logger, metrics });
+  const webhooks = createWebhookWorker({
+    db,
+    connection,
+    queue: webhookQueue,
+    config,
+    logger,
+    metrics,
+  });
   const maintenance = createMaintenanceWorker({
     db,
     connection,
@@ -45,14 +57,14 @@ async function main(): Promise<void> {
     reconciliationQueue,
     config,
     logger,
+    metrics,
   });
-  const registry = createMetricsRegistry('worker');
   const ops =
     config.metricsPort > 0
       ? await startOpsServer({
           host: config.metricsHost,
           port: config.metricsPort,
-          registry,
+          registry: metrics.registry,
           logger,
           healthy: () => worker.isRunning(),
         })
@@ -62,7 +74,8 @@ async function main(): Promise<void> {
   // holds even when the scheduler is down or Redis lost the schedules.
   const sweep = async (): Promise<void> => {
     try {
-      await recoverySweep(db, queue, config.sweepGraceMs, logger);
+      const swept = await recoverySweep(db, queue, config.sweepGraceMs, logger);
+      metrics.sweepReenqueued.inc(swept.enqueued + swept.retried);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'recovery sweep failed; will try again');
     }

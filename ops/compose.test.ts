@@ -132,6 +132,65 @@ describe('docker-compose.prod.yml in production terms', () => {
     );
   });
 
+  it('adds Prometheus (with the alert rules) and Grafana (datasource and dashboard provisioned) as the optional monitoring profile', () => {
+    const { prometheus, grafana } = config.services as Record<
+      string,
+      Service & { profiles?: string[] }
+    >;
+    assert.deepEqual(prometheus.profiles, ['monitoring']);
+    assert.deepEqual(grafana.profiles, ['monitoring']);
+    const mounts = (s: Service): string[] =>
+      (s.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    assert.ok(
+      mounts(prometheus).some((m) =>
+        m.includes('ops/prometheus/prometheus.docker.yml:/etc/prometheus/prometheus.yml'),
+      ),
+    );
+    assert.ok(
+      mounts(prometheus).some((m) =>
+        m.includes('ops/prometheus/alerts.yml:/etc/prometheus/alerts.yml'),
+      ),
+      'the rules sit next to the configuration that names them',
+    );
+    assert.ok(
+      mounts(grafana).some((m) => m.includes('ops/grafana/provisioning:/etc/grafana/provisioning')),
+    );
+    assert.ok(
+      mounts(grafana).some((m) => m.includes('ops/grafana/dashboards:/var/lib/grafana/dashboards')),
+    );
+    const datasource = parse(
+      readFileSync(path.join(ROOT, 'ops/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+    ) as { datasources: { uid: string; url: string }[] };
+    const provider = parse(
+      readFileSync(path.join(ROOT, 'ops/grafana/provisioning/dashboards/nfe-ingest.yml'), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
+    assert.equal(provider.providers[0].options.path, '/var/lib/grafana/dashboards');
+    assert.equal(datasource.datasources[0].url, 'http://prometheus:9090');
+    const dashboard = JSON.parse(
+      readFileSync(path.join(ROOT, 'ops/grafana/dashboards/nfe-ingest.json'), 'utf8'),
+    ) as { panels: { type: string; datasource?: { uid: string } }[] };
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row'))
+      assert.equal(panel.datasource?.uid, datasource.datasources[0].uid);
+    // The compose service names are what the Docker scrape configuration resolves.
+    const scrape = parse(
+      readFileSync(path.join(ROOT, 'ops/prometheus/prometheus.docker.yml'), 'utf8'),
+    ) as { scrape_configs: Record<string, any>[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const names = JSON.stringify(scrape.scrape_configs);
+    for (const service of APP_SERVICES) assert.ok(names.includes(`"${service}`), service);
+  });
+
+  it('validates the Prometheus configurations and rules with promtool, and the rules pass their unit tests', () => {
+    for (const args of [
+      ['check', 'config', 'ops/prometheus/prometheus.yml'],
+      ['check', 'config', 'ops/prometheus/prometheus.docker.yml'],
+      ['check', 'rules', 'ops/prometheus/alerts.yml'],
+      ['test', 'rules', 'ops/prometheus/alerts.test.yml'],
+    ]) {
+      const run = spawnSync('promtool', args, { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(run.status, 0, `promtool ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+    }
+  });
+
   it('builds a small non-root production image with a health check', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile.prod'), 'utf8');
     assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');

@@ -169,7 +169,13 @@ export function renderNginxConfig(options: NginxOptions): string {
         '    font/woff2 woff2;',
         '}',
         'default_type application/octet-stream;',
-        `log_format json escape=json '{"time":"$time_iso8601","process":"nginx","reqId":"$request_id","method":"$request_method","uri":"$request_uri","status":$status,"bytesSent":$body_bytes_sent,"requestLength":$request_length,"ms":$request_time,"upstream":"$upstream_addr","upstreamStatus":"$upstream_status","upstreamMs":"$upstream_response_time"}';`,
+        '# The access log names the path without its query (filters may carry a CNPJ) and with the',
+        "# emitter's CNPJ inside a chave masked, as the application logs do.",
+        'map $uri $log_path {',
+        '    "~^(?<head>/v1/nfe/[0-9A-Z]{6})[0-9A-Z]{14}(?<tail>.*)$" "${head}**************${tail}";',
+        '    default $uri;',
+        '}',
+        `log_format json escape=json '{"time":"$time_iso8601","process":"nginx","reqId":"$request_id","method":"$request_method","path":"$log_path","status":$status,"bytesSent":$body_bytes_sent,"requestLength":$request_length,"ms":$request_time,"upstream":"$upstream_addr","upstreamStatus":"$upstream_status","upstreamMs":"$upstream_response_time"}';`,
         // Natively (under the supervisor, whose pipes are sockets Nginx cannot open as /dev/stdout)
         // the access log is a file in the runtime folder; in Docker it is the container's stdout.
         `access_log ${rt !== null ? `${rt}/access.log` : '/dev/stdout'} json;`,

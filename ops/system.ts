@@ -330,7 +330,7 @@ export async function startSystem(options: SystemOptions, logger: Logger): Promi
       name: `worker-${k + 1}`,
       command,
       args,
-      env: { ...base, METRICS_PORT: String(metricsPorts[k]) },
+      env: { ...base, METRICS_PORT: String(metricsPorts[k + 1]) },
     });
   }
   const [command, args] = node('scheduler/main.js');
@@ -338,7 +338,7 @@ export async function startSystem(options: SystemOptions, logger: Logger): Promi
     name: 'scheduler',
     command,
     args,
-    env: { ...base, METRICS_PORT: String(metricsPorts[options.workers]) },
+    env: { ...base, METRICS_PORT: String(metricsPorts[0]) },
   });
 
   const apiUrls = apiPorts.map((p) => `http://127.0.0.1:${p}`);

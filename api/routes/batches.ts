@@ -76,6 +76,8 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
       });
       const log = ctx.state.log.child({ batchId: stored.batch.id });
       if (stored.created) {
+        deps.metrics.uploadBytes.inc(upload.bodyBytes);
+        deps.metrics.uploadDocuments.inc(upload.documentCount);
         log.info(
           {
             documents: upload.documentCount,
@@ -85,7 +87,7 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
           'batch stored',
         );
         try {
-          await enqueueChunks(queue, stored.batch.id, stored.chunks);
+          await enqueueChunks(queue, stored.batch.id, stored.chunks, ctx.state.reqId);
         } catch (err) {
           // Stored is what matters: the recovery sweep enqueues chunks that have no job.
           log.warn(

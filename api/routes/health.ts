@@ -1,20 +1,7 @@
 import { Router } from '@koa/router';
+import { within } from '../../engine/index';
 import { AppDeps, AppState } from '../context';
 import { OPENAPI } from '../openapi';
-
-async function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<T>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Liveness (the process answers) and readiness (its dependencies answer, and it is not closing). */
 export function healthRoutes(deps: AppDeps, isClosing: () => boolean): Router<AppState> {
@@ -46,9 +33,8 @@ export function healthRoutes(deps: AppDeps, isClosing: () => boolean): Router<Ap
     ctx.body = OPENAPI;
   });
   router.get('/metrics', async (ctx) => {
-    if (deps.registry === undefined) return;
-    ctx.type = deps.registry.contentType;
-    ctx.body = await deps.registry.metrics();
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
   });
   return router;
 }

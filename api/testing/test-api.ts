@@ -6,7 +6,9 @@ import {
   Config,
   Db,
   IngestJob,
+  Metrics,
   createIngestQueue,
+  createMetrics,
   createRedis,
   silentLogger,
 } from '../../engine/index';
@@ -32,6 +34,9 @@ export interface TestApi {
   readonly config: Config;
   readonly worker: Worker | null;
   readonly routes: readonly { readonly method: string; readonly path: string }[];
+  /** What the API and the in-process workers recorded (no process defaults). */
+  readonly metrics: Metrics;
+  readonly workerMetrics: Metrics;
   request(
     method: string,
     path: string,
@@ -52,7 +57,17 @@ export async function startTestApi(
     backoffMs: config.jobBackoffMs,
   });
   const reconciliationQueue = createReconciliationQueue(redis, config.queuePrefix);
-  const app = createApp({ db, redis, queue, reconciliationQueue, config, logger: silentLogger });
+  const metrics = createMetrics('test-api', { defaults: false });
+  const workerMetrics = createMetrics('test-worker', { defaults: false });
+  const app = createApp({
+    db,
+    redis,
+    queue,
+    reconciliationQueue,
+    config,
+    logger: silentLogger,
+    metrics,
+  });
   const server = http.createServer(app.koa.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -73,6 +88,7 @@ export async function startTestApi(
       queue: webhookQueue,
       config,
       logger: silentLogger,
+      metrics: workerMetrics,
     });
     void webhookWorker.run();
     reconciliationWorker = createReconciliationWorker({
@@ -80,6 +96,7 @@ export async function startTestApi(
       connection: workerRedis,
       config,
       logger: silentLogger,
+      metrics: workerMetrics,
     });
     void reconciliationWorker.run();
     worker = createIngestWorker({
@@ -88,6 +105,7 @@ export async function startTestApi(
       webhookQueue,
       config,
       logger: silentLogger,
+      metrics: workerMetrics,
     });
     void worker.run();
   }
@@ -99,6 +117,8 @@ export async function startTestApi(
     config,
     worker,
     routes: app.routes,
+    metrics,
+    workerMetrics,
     request(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.key !== undefined) headers.Authorization = `Bearer ${opts.key}`;

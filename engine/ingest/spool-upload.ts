@@ -54,6 +54,8 @@ interface ListedDocument {
 }
 
 export interface SpooledUpload {
+  /** Bytes of the request body as received. */
+  readonly bodyBytes: number;
   readonly documentCount: number;
   /** Entries that are neither .xml nor .zip (a DANFE PDF, a readme): not documents. */
   readonly skippedCount: number;
@@ -91,13 +93,15 @@ function cleanName(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, MAX_NAME);
 }
 
-/** Counts the whole body against the upload limit, failing the stream with 413 when passed. */
-function byteLimit(limit: number): Transform {
-  let total = 0;
+/**
+ * Counts the whole body against the upload limit, failing the stream with 413 when passed; the
+ * count is left in `received`.
+ */
+function byteLimit(limit: number, received: { bytes: number }): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      total += chunk.length;
-      if (total > limit)
+      received.bytes += chunk.length;
+      if (received.bytes > limit)
         done(new NfeError('PAYLOAD_TOO_LARGE', `the upload is larger than ${limit} bytes`));
       else done(null, chunk);
     },
@@ -126,6 +130,7 @@ async function spoolMultipart(
   headers: Record<string, string | string[] | undefined>,
   limits: UploadLimits,
   dir: string,
+  received: { bytes: number },
 ): Promise<Part[]> {
   const parts: Part[] = [];
   const pending: Promise<void>[] = [];
@@ -171,7 +176,7 @@ async function spoolMultipart(
     );
   });
   try {
-    await pipeline(body, byteLimit(limits.uploadMaxBytes), parser);
+    await pipeline(body, byteLimit(limits.uploadMaxBytes, received), parser);
   } catch (err) {
     if (err instanceof NfeError) throw err;
     throw new NfeError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`);
@@ -317,17 +322,20 @@ export async function spoolUpload(
 ): Promise<SpooledUpload> {
   const dir = await fs.mkdtemp(path.join(limits.tmpDir, 'nfe-upload-'));
   const dispose = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
+  const received = { bytes: 0 };
   try {
     let parts: Part[];
     if (kind === 'zip') {
       const file = path.join(dir, 'upload.zip');
-      await pipeline(body, byteLimit(limits.uploadMaxBytes), createWriteStream(file));
+      await pipeline(body, byteLimit(limits.uploadMaxBytes, received), createWriteStream(file));
       parts = [{ kind: 'zip', name: null, file }];
     } else if (kind === 'xml') {
       const limit = Math.min(limits.documentMaxBytes, limits.uploadMaxBytes);
-      parts = [{ kind: 'xml', name: null, bytes: await readBounded(body, limit, 'the document') }];
+      const bytes = await readBounded(body, limit, 'the document');
+      received.bytes = bytes.length;
+      parts = [{ kind: 'xml', name: null, bytes }];
     } else {
-      parts = await spoolMultipart(body, headers, limits, dir);
+      parts = await spoolMultipart(body, headers, limits, dir, received);
     }
 
     const walk: Walk = { documents: 0, skipped: 0, inflated: 0 };
@@ -347,6 +355,7 @@ export async function spoolUpload(
       );
     }
     return {
+      bodyBytes: received.bytes,
       documentCount: walk.documents,
       skippedCount: walk.skipped,
       fingerprint: fingerprint.digest(),

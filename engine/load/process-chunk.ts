@@ -22,11 +22,48 @@ import {
  */
 export type Verdict = 'loaded' | 'duplicate' | 'conflict' | 'rejected';
 
+/** The verdict one document got in this run (it had none before). */
+export interface DocumentOutcome {
+  readonly id: string;
+  readonly verdict: Verdict;
+  readonly code: string | null;
+  readonly chave: string | null;
+}
+
 export interface ChunkOutcome {
   readonly documents: number;
   readonly counts: Readonly<Record<Verdict, number>>;
   readonly batchCompleted: boolean;
+  /** Each document decided by this run, for the worker's logs and metrics. */
+  readonly verdicts: readonly DocumentOutcome[];
+  /** Seconds per document verifying and parsing, and the chunk's load (COPY and merge) time. */
+  readonly timings: {
+    readonly verify: readonly number[];
+    readonly parse: readonly number[];
+    readonly load: number;
+  };
 }
+
+function timings(examined: readonly Examined[], loadSeconds: number): ChunkOutcome['timings'] {
+  return {
+    // A stage that did not run for a document (rejected before it) is not a zero-second sample.
+    verify: examined
+      .filter((e) => e.verdict.timings.verifyMs > 0)
+      .map((e) => e.verdict.timings.verifyMs / 1000),
+    parse: examined
+      .filter((e) => e.verdict.timings.parseMs > 0)
+      .map((e) => e.verdict.timings.parseMs / 1000),
+    load: loadSeconds,
+  };
+}
+
+function countOf(verdicts: readonly DocumentOutcome[]): Record<Verdict, number> {
+  const counts = emptyCounts();
+  for (const v of verdicts) counts[v.verdict]++;
+  return counts;
+}
+
+const secondsSince = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
 
 export interface ProcessOptions {
   readonly loadMode: 'copy' | 'insert';
@@ -134,7 +171,7 @@ async function loadWithCopy(
   tx: Tx,
   tenantId: string,
   examined: readonly Examined[],
-): Promise<Record<Verdict, number>> {
+): Promise<DocumentOutcome[]> {
   for (const table of ['documents', 'invoices', 'items', 'events'])
     await tx.query(`stage-create-${table}`);
   await tx.copyIn(
@@ -171,10 +208,7 @@ async function loadWithCopy(
     ...new Set(examined.filter((e) => e.target !== null).map((e) => e.verdict.chave as string)),
   ];
   if (chaves.length > 0) await tx.query('apply-cancellations', [tenantId, chaves]);
-  const counts = emptyCounts();
-  for (const row of (await tx.query<{ verdict: Verdict }>('record-staged-verdicts')).rows)
-    counts[row.verdict]++;
-  return counts;
+  return (await tx.query<DocumentOutcome>('record-staged-verdicts')).rows;
 }
 
 /**
@@ -215,8 +249,8 @@ async function loadRowByRow(
   batchId: string,
   tenantId: string,
   examined: readonly Examined[],
-): Promise<{ counts: Record<Verdict, number>; completed: boolean }> {
-  const counts = emptyCounts();
+): Promise<{ verdicts: DocumentOutcome[]; completed: boolean }> {
+  const verdicts: DocumentOutcome[] = [];
   let completed = false;
   for (const e of examined) {
     await db.withTransaction(async (tx) => {
@@ -257,7 +291,7 @@ async function loadRowByRow(
         }
       }
       if (e.target !== null) await tx.query('apply-cancellations', [tenantId, [v.chave]]);
-      const recorded = await tx.query('record-verdict', [
+      const recorded = await tx.query<DocumentOutcome>('record-verdict', [
         e.id,
         verdict,
         e.target === null ? v.code : null,
@@ -265,13 +299,11 @@ async function loadRowByRow(
         v.kind,
         v.chave,
       ]);
-      const one = emptyCounts();
-      if (recorded.rows.length > 0) one[verdict] = 1;
-      counts[verdict] += one[verdict];
-      completed = (await finishChunk(tx, batchId, one)) || completed;
+      verdicts.push(...recorded.rows);
+      completed = (await finishChunk(tx, batchId, countOf(recorded.rows))) || completed;
     });
   }
-  return { counts, completed };
+  return { verdicts, completed };
 }
 
 export async function processChunk(
@@ -285,26 +317,33 @@ export async function processChunk(
     ).rows;
     const examined = docs.map((d) => examine(d, job.batchId, options.documentMaxBytes));
     const tenantId = docs[0]?.tenant_id;
-    if (tenantId === undefined)
-      return { documents: 0, counts: emptyCounts(), batchCompleted: false };
-    const { counts, completed } = await loadRowByRow(db, job.batchId, tenantId, examined);
-    return { documents: docs.length, counts, batchCompleted: completed };
+    if (tenantId === undefined) return outcomeOf(0, [], false, timings([], 0));
+    const t0 = process.hrtime.bigint();
+    const { verdicts, completed } = await loadRowByRow(db, job.batchId, tenantId, examined);
+    return outcomeOf(docs.length, verdicts, completed, timings(examined, secondsSince(t0)));
   }
   return db.withTransaction(async (tx) => {
     const docs = (await tx.query<DocumentRow>('select-chunk-documents', [job.batchId, job.chunk]))
       .rows;
     if (docs.length === 0) {
-      return {
-        documents: 0,
-        counts: emptyCounts(),
-        batchCompleted: await finishChunk(tx, job.batchId, emptyCounts()),
-      };
+      const completed = await finishChunk(tx, job.batchId, emptyCounts());
+      return outcomeOf(0, [], completed, timings([], 0));
     }
     const examined = docs.map((d) => examine(d, job.batchId, options.documentMaxBytes));
-    const counts = await loadWithCopy(tx, docs[0].tenant_id, examined);
-    const batchCompleted = await finishChunk(tx, job.batchId, counts);
-    return { documents: docs.length, counts, batchCompleted };
+    const t0 = process.hrtime.bigint();
+    const verdicts = await loadWithCopy(tx, docs[0].tenant_id, examined);
+    const completed = await finishChunk(tx, job.batchId, countOf(verdicts));
+    return outcomeOf(docs.length, verdicts, completed, timings(examined, secondsSince(t0)));
   });
+}
+
+function outcomeOf(
+  documents: number,
+  verdicts: readonly DocumentOutcome[],
+  batchCompleted: boolean,
+  times: ChunkOutcome['timings'],
+): ChunkOutcome {
+  return { documents, counts: countOf(verdicts), batchCompleted, verdicts, timings: times };
 }
 
 /**
@@ -321,7 +360,7 @@ export async function processChunkIsolated(
   const ids = (
     await db.query<{ id: string }>('select-pending-ids', [job.batchId, job.chunk])
   ).rows.map((r) => r.id);
-  const counts = emptyCounts();
+  const verdicts: DocumentOutcome[] = [];
   let batchCompleted = false;
   for (const id of ids) {
     try {
@@ -332,8 +371,8 @@ export async function processChunkIsolated(
         const one = await loadWithCopy(tx, docs[0].tenant_id, [
           examine(docs[0], job.batchId, options.documentMaxBytes),
         ]);
-        for (const k of Object.keys(one) as Verdict[]) counts[k] += one[k];
-        batchCompleted = (await finishChunk(tx, job.batchId, one)) || batchCompleted;
+        verdicts.push(...one);
+        batchCompleted = (await finishChunk(tx, job.batchId, countOf(one))) || batchCompleted;
       });
     } catch (err) {
       if (isTransient(err)) throw err;
@@ -342,7 +381,7 @@ export async function processChunkIsolated(
         'document failed alone: marked PROCESSING_FAILED',
       );
       await db.withTransaction(async (tx) => {
-        const recorded = await tx.query('record-verdict', [
+        const recorded = await tx.query<DocumentOutcome>('record-verdict', [
           id,
           'rejected',
           'PROCESSING_FAILED',
@@ -350,12 +389,11 @@ export async function processChunkIsolated(
           null,
           null,
         ]);
-        const one = emptyCounts();
-        one.rejected = recorded.rows.length;
-        counts.rejected += one.rejected;
-        batchCompleted = (await finishChunk(tx, job.batchId, one)) || batchCompleted;
+        verdicts.push(...recorded.rows);
+        batchCompleted =
+          (await finishChunk(tx, job.batchId, countOf(recorded.rows))) || batchCompleted;
       });
     }
   }
-  return { documents: ids.length, counts, batchCompleted };
+  return outcomeOf(ids.length, verdicts, batchCompleted, timings([], 0));
 }

@@ -18,6 +18,8 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface IngestJob {
   readonly batchId: string;
   readonly chunk: number;
+  /** The request id of the upload (Nginx's X-Request-Id), carried into the worker's logs. */
+  readonly reqId?: string;
 }
 
 /** Periodic work the scheduler asks for; the scheduler only enqueues, workers run it. */
@@ -77,7 +79,8 @@ export function isIngestJob(data: unknown): data is IngestJob {
     typeof d.batchId === 'string' &&
     UUID.test(d.batchId) &&
     Number.isInteger(d.chunk) &&
-    (d.chunk as number) >= 0
+    (d.chunk as number) >= 0 &&
+    (d.reqId === undefined || (typeof d.reqId === 'string' && d.reqId.length <= 128))
   );
 }
 
@@ -132,10 +135,11 @@ export async function enqueueChunks(
   queue: Queue<IngestJob>,
   batchId: string,
   chunks: readonly number[],
+  reqId: string | null = null,
 ): Promise<Job<IngestJob>[]> {
   return queue.addBulk(
     chunks.map((chunk) => {
-      const data: IngestJob = { batchId, chunk };
+      const data: IngestJob = reqId === null ? { batchId, chunk } : { batchId, chunk, reqId };
       return { name: QUEUES.ingest, data, opts: { jobId: jobIds.ingest(data) } };
     }),
   );

@@ -61,11 +61,17 @@ const CHECKS = [
   'reconcile-cancelled-after-export',
 ] as const;
 
+/** How a run ended, and its findings by kind. */
+export interface ReconciliationOutcome {
+  readonly state: 'completed' | 'skipped';
+  readonly findings: Readonly<Record<string, number>>;
+}
+
 export async function runReconciliation(
   db: Db,
   runId: string,
   options: ReconcileOptions,
-): Promise<'completed' | 'skipped'> {
+): Promise<ReconciliationOutcome> {
   return db.withTransaction(async (tx) => {
     const run = (
       await tx.query<{
@@ -76,7 +82,7 @@ export async function runReconciliation(
         has_ledger: boolean;
       }>('lock-reconciliation-run', [runId])
     ).rows[0];
-    if (run === undefined) return 'skipped';
+    if (run === undefined) return { state: 'skipped', findings: {} };
     await tx.query('start-reconciliation-run', [runId]);
     const period = [runId, run.tenant_id, run.period_start, run.period_end];
     for (const check of CHECKS) await tx.query(check, period);
@@ -91,7 +97,10 @@ export async function runReconciliation(
       JSON.stringify(summary),
       null,
     ]);
-    return 'completed';
+    return {
+      state: 'completed',
+      findings: (summary as { findings: Record<string, number> }).findings,
+    };
   });
 }
 

@@ -2,8 +2,10 @@ import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db, isTransientDbError } from '../db';
-import { ChunkOutcome, processChunk, processChunkIsolated } from '../load/process-chunk';
-import { Logger, safeError } from '../logger';
+import { ChunkOutcome, Verdict, processChunk, processChunkIsolated } from '../load/process-chunk';
+import { Logger, maskChave, safeError } from '../logger';
+import { Metrics, recordChunk } from '../metrics';
+import { countFailure } from './job-failures';
 import { IngestJob, QUEUES, WebhookJob, enqueueWebhook, isIngestJob } from '../queue/queues';
 
 export interface IngestWorkerDeps {
@@ -13,6 +15,14 @@ export interface IngestWorkerDeps {
   readonly webhookQueue: Queue<WebhookJob> | null;
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** What a chunk job leaves in Redis as its return value: counts, never per-document data. */
+export interface ChunkSummary {
+  readonly documents: number;
+  readonly counts: Readonly<Record<Verdict, number>>;
+  readonly batchCompleted: boolean;
 }
 
 /**
@@ -26,12 +36,14 @@ export function createIngestWorker({
   webhookQueue,
   config,
   logger,
-}: IngestWorkerDeps): Worker<IngestJob, ChunkOutcome> {
+  metrics,
+}: IngestWorkerDeps): Worker<IngestJob, ChunkSummary> {
   const options = { loadMode: config.loadMode, documentMaxBytes: config.documentMaxBytes, logger };
-  const processor = async (job: Job<IngestJob>): Promise<ChunkOutcome> => {
+  const processor = async (job: Job<IngestJob>): Promise<ChunkSummary> => {
     if (!isIngestJob(job.data))
       throw new UnrecoverableError(`malformed ingest payload in job ${job.id}`);
     const log = logger.child({
+      ...(job.data.reqId === undefined ? {} : { reqId: job.data.reqId }),
       jobId: job.id,
       batchId: job.data.batchId,
       chunk: job.data.chunk,
@@ -70,6 +82,18 @@ export function createIngestWorker({
         log.warn({ err: (err as Error).message }, 'webhook not enqueued; the webhook sweep will');
       }
     }
+    recordChunk(metrics, outcome);
+    for (const d of outcome.verdicts) {
+      const fields = {
+        documentId: d.id,
+        chave: maskChave(d.chave),
+        verdict: d.verdict,
+        code: d.code,
+      };
+      if (d.verdict === 'rejected' || d.verdict === 'conflict')
+        log.info(fields, 'document verdict');
+      else log.debug(fields, 'document verdict');
+    }
     log.info(
       {
         documents: outcome.documents,
@@ -79,9 +103,13 @@ export function createIngestWorker({
       },
       'chunk processed',
     );
-    return outcome;
+    return {
+      documents: outcome.documents,
+      counts: outcome.counts,
+      batchCompleted: outcome.batchCompleted,
+    };
   };
-  const worker = new Worker<IngestJob, ChunkOutcome>(QUEUES.ingest, processor, {
+  const worker = new Worker<IngestJob, ChunkSummary>(QUEUES.ingest, processor, {
     connection,
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
@@ -90,9 +118,13 @@ export function createIngestWorker({
     maxStalledCount: 1000,
     autorun: false,
   });
-  worker.on('failed', (job, err) =>
-    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
-  );
+  worker.on('failed', (job, err) => {
+    countFailure(metrics, QUEUES.ingest, job, err);
+    logger.warn(
+      { reqId: job?.data.reqId, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
+      'job failed',
+    );
+  });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
   return worker;
 }

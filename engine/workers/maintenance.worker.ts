@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db } from '../db';
 import { Logger, safeError } from '../logger';
+import { Metrics } from '../metrics';
 import {
   IngestJob,
   MaintenanceJob,
@@ -13,6 +14,7 @@ import {
   isMaintenanceJob,
 } from '../queue/queues';
 import { createScheduledRuns } from '../reconcile/run-reconciliation';
+import { countFailure } from './job-failures';
 import { recoverySweep } from './recovery-sweep';
 import { webhookSweep } from './webhook.worker';
 
@@ -24,6 +26,7 @@ export interface MaintenanceWorkerDeps {
   readonly reconciliationQueue: Queue<ReconciliationJob>;
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 /** The schedule tick of a job created by a BullMQ job scheduler (`repeat:<id>:<millis>`), else null. */
@@ -41,7 +44,11 @@ export function createMaintenanceWorker(deps: MaintenanceWorkerDeps): Worker<Mai
   const { db, connection, config, logger } = deps;
 
   const tasks: Record<MaintenanceJob['task'], (tick: Date) => Promise<unknown>> = {
-    'recovery-sweep': () => recoverySweep(db, deps.ingestQueue, config.sweepGraceMs, logger),
+    'recovery-sweep': async () => {
+      const swept = await recoverySweep(db, deps.ingestQueue, config.sweepGraceMs, logger);
+      deps.metrics.sweepReenqueued.inc(swept.enqueued + swept.retried);
+      return swept;
+    },
     'webhook-sweep': () => webhookSweep(db, deps.webhookQueue),
     'nightly-reconciliation': async (tick) => {
       const runs = await createScheduledRuns(
@@ -103,6 +110,7 @@ export function createMaintenanceWorker(deps: MaintenanceWorkerDeps): Worker<Mai
     concurrency: 1,
     autorun: false,
   });
+  worker.on('failed', (job, err) => countFailure(deps.metrics, QUEUES.maintenance, job, err));
   worker.on('error', (err) => logger.error({ err: err.message }, 'maintenance worker error'));
   return worker;
 }

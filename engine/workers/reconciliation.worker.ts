@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db, isTransientDbError } from '../db';
 import { Logger, safeError } from '../logger';
+import { Metrics } from '../metrics';
+import { countFailure } from './job-failures';
 import { QUEUES, ReconciliationJob, isReconciliationJob } from '../queue/queues';
 import { failReconciliation, runReconciliation } from '../reconcile/run-reconciliation';
 
@@ -12,8 +14,9 @@ export function createReconciliationWorker(deps: {
   connection: Redis;
   config: Config;
   logger: Logger;
+  metrics: Metrics;
 }): Worker<ReconciliationJob> {
-  const { db, connection, config, logger } = deps;
+  const { db, connection, config, logger, metrics } = deps;
   const options = {
     stuckMinutes: config.reconcileStuckMinutes,
     cancellationGraceHours: config.reconcileCancellationGraceHours,
@@ -24,11 +27,15 @@ export function createReconciliationWorker(deps: {
     const t0 = Date.now();
     try {
       const outcome = await runReconciliation(db, job.data.runId, options);
-      logger.info({ runId: job.data.runId, outcome, ms: Date.now() - t0 }, 'reconciliation run');
+      metrics.reconciliationRuns.inc({ outcome: outcome.state });
+      for (const [kind, n] of Object.entries(outcome.findings))
+        metrics.reconciliationFindings.inc({ kind }, n);
+      logger.info({ runId: job.data.runId, ...outcome, ms: Date.now() - t0 }, 'reconciliation run');
       return outcome;
     } catch (err) {
       if (isTransientDbError(err)) throw err;
       logger.error({ runId: job.data.runId, err: safeError(err) }, 'reconciliation failed');
+      metrics.reconciliationRuns.inc({ outcome: 'failed' });
       await failReconciliation(db, job.data.runId, safeError(err).message);
       throw new UnrecoverableError(safeError(err).message);
     }
@@ -39,6 +46,7 @@ export function createReconciliationWorker(deps: {
     concurrency: 1,
     autorun: false,
   });
+  worker.on('failed', (job, err) => countFailure(metrics, QUEUES.reconciliations, job, err));
   worker.on('error', (err) => logger.error({ err: err.message }, 'reconciliation worker error'));
   return worker;
 }

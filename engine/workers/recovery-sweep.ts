@@ -22,21 +22,24 @@ export async function recoverySweep(
   logger: Logger,
 ): Promise<SweepResult> {
   const pending = (
-    await db.query<{ batch_id: string; chunk: number }>('select-pending-chunks', [graceMs])
+    await db.query<{ batch_id: string; chunk: number; request_id: string | null }>(
+      'select-pending-chunks',
+      [graceMs],
+    )
   ).rows;
   let enqueued = 0;
   let retried = 0;
-  for (const { batch_id: batchId, chunk } of pending) {
+  for (const { batch_id: batchId, chunk, request_id: reqId } of pending) {
     const job = await queue.getJob(jobIds.ingest({ batchId, chunk }));
     if (job === undefined || job === null) {
-      await enqueueChunks(queue, batchId, [chunk]);
+      await enqueueChunks(queue, batchId, [chunk], reqId);
       enqueued++;
     } else if (await job.isFailed()) {
       await job.retry('failed');
       retried++;
     } else if (await job.isCompleted()) {
       await job.remove();
-      await enqueueChunks(queue, batchId, [chunk]);
+      await enqueueChunks(queue, batchId, [chunk], reqId);
       enqueued++;
     }
   }

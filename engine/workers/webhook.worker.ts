@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { Config } from '../config';
 import { Db } from '../db';
 import { Logger } from '../logger';
+import { Metrics } from '../metrics';
+import { countFailure } from './job-failures';
 import { QUEUES, WebhookJob, enqueueWebhook, isWebhookJob } from '../queue/queues';
 import { DeliveryOptions, DeliveryOutcome, deliverWebhook } from '../webhooks/deliver-webhook';
 
@@ -26,13 +28,18 @@ export function createWebhookWorker(deps: {
   queue: Queue<WebhookJob>;
   config: Config;
   logger: Logger;
+  metrics: Metrics;
 }): Worker<WebhookJob, DeliveryOutcome> {
-  const { db, connection, queue, config, logger } = deps;
+  const { db, connection, queue, config, logger, metrics } = deps;
   const options = deliveryOptions(config);
   const processor = async (job: Job<WebhookJob>): Promise<DeliveryOutcome> => {
     if (!isWebhookJob(job.data))
       throw new UnrecoverableError(`malformed webhook payload in job ${job.id}`);
     const outcome = await deliverWebhook(db, job.data.deliveryId, options);
+    if (outcome.state !== 'skipped')
+      metrics.webhookDeliveries.inc({
+        outcome: outcome.state === 'pending' ? 'retry' : outcome.state,
+      });
     const log = logger.child({ deliveryId: job.data.deliveryId });
     if (outcome.state === 'pending') {
       log.warn(
@@ -53,6 +60,7 @@ export function createWebhookWorker(deps: {
     concurrency: 4,
     autorun: false,
   });
+  worker.on('failed', (job, err) => countFailure(metrics, QUEUES.webhooks, job, err));
   worker.on('error', (err) => logger.error({ err: err.message }, 'webhook worker error'));
   return worker;
 }

@@ -83,15 +83,18 @@ export function createIngestWorker({
       }
     }
     recordChunk(metrics, outcome);
+    // One line per document: info for what an operator acts on, debug for the rest.
+    const debug = log.isLevelEnabled('debug');
     for (const d of outcome.verdicts) {
+      const notable = d.verdict === 'rejected' || d.verdict === 'conflict';
+      if (!notable && !debug) continue;
       const fields = {
         documentId: d.id,
         chave: maskChave(d.chave),
         verdict: d.verdict,
         code: d.code,
       };
-      if (d.verdict === 'rejected' || d.verdict === 'conflict')
-        log.info(fields, 'document verdict');
+      if (notable) log.info(fields, 'document verdict');
       else log.debug(fields, 'document verdict');
     }
     log.info(

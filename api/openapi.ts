@@ -318,6 +318,7 @@ const ERROR_STATUS_TEXT: Record<number, string> = {
   422: 'IDEMPOTENCY_KEY_REUSED, ZIP_BOMB, ARCHIVE_INVALID or EMPTY_UPLOAD.',
   429: 'Too many requests for this key; see Retry-After (RATE_LIMITED).',
   503: 'PostgreSQL or Redis unavailable, or the process is shutting down (UNAVAILABLE).',
+  507: 'No room left to receive the upload; nothing was stored; retry later (INSUFFICIENT_STORAGE).',
 };
 
 function errors(...statuses: number[]): Record<string, Schema> {
@@ -474,7 +475,7 @@ export const OPENAPI = {
             headers: { Location: { schema: str, description: 'the batch status URL' } },
             content: json(ref('Batch'), EXAMPLE_BATCH),
           },
-          ...errors(400, 413, 415, 422, ...AUTH_ERRORS),
+          ...errors(400, 413, 415, 422, 507, ...AUTH_ERRORS),
         },
       },
     },

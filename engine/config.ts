@@ -27,7 +27,11 @@ export interface Config {
   readonly chunkSize: number;
   readonly workerConcurrency: number;
   /** 'copy' (COPY into staging, then merge) or 'insert' (row by row: the benchmark's reference). */
-  readonly loadMode: 'copy' | 'insert';
+  /**
+   * copy: the product. insert: row-by-row INSERTs (benchmark reference for the load). reference:
+   * the whole straightforward pipeline — xml-crypto, fast-xml-parser, row-by-row INSERTs.
+   */
+  readonly loadMode: 'copy' | 'insert' | 'reference';
   readonly jobAttempts: number;
   readonly jobBackoffMs: number;
   /** How often a worker looks for stored documents without a live job. */
@@ -138,7 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     tmpDir: str('TMP_DIR', os.tmpdir()),
     chunkSize: int('CHUNK_SIZE', 500, 1, 10_000),
     workerConcurrency: int('WORKER_CONCURRENCY', 1, 1, 64),
-    loadMode: oneOf('LOAD_MODE', 'copy', ['copy', 'insert'] as const),
+    loadMode: oneOf('LOAD_MODE', 'copy', ['copy', 'insert', 'reference'] as const),
     jobAttempts: int('JOB_ATTEMPTS', 12, 1, 1000),
     jobBackoffMs: int('JOB_BACKOFF_MS', 1000, 10),
     sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 100),

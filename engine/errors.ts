@@ -38,8 +38,18 @@ export const ERROR_CODES = {
     status: 503,
     summary: 'A dependency is down or the process is shutting down; retry.',
   },
+  INSUFFICIENT_STORAGE: {
+    status: 507,
+    summary: 'No room left to receive or store the upload; nothing of it was stored; retry later.',
+  },
   INTERNAL: { status: 500, summary: 'An unexpected error; it was logged with the request id.' },
 } as const;
+
+/** A full disk: the spool's file system (ENOSPC, EDQUOT) or PostgreSQL's (SQLSTATE 53100). */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === '53100';
+}
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -12,7 +12,7 @@ export { createDb, isTransientDbError, sql } from './db';
 export type { Db, Tx, Queryable } from './db';
 export { createLogger, safeError, silentLogger } from './logger';
 export type { Logger } from './logger';
-export { ERROR_CODES, NfeError } from './errors';
+export { ERROR_CODES, NfeError, isOutOfSpace } from './errors';
 export type { ErrorCode } from './errors';
 export {
   QUEUES,

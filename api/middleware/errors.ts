@@ -3,6 +3,7 @@ import {
   ERROR_CODES,
   ErrorCode,
   NfeError,
+  isOutOfSpace,
   isTransientDbError,
   safeError,
 } from '../../engine/index';
@@ -21,7 +22,8 @@ function send(
 
 /**
  * First middleware: every failure becomes `{ "error": { "code", "message" } }` with its status.
- * NfeError carries its code; a database that is down is 503; anything else is a logged 500.
+ * NfeError carries its code; a full disk is 507; a database that is down is 503; anything else is
+ * a logged 500.
  */
 export function errorHandler(): Middleware<AppState> {
   return async (ctx, next) => {
@@ -37,6 +39,14 @@ export function errorHandler(): Middleware<AppState> {
           ctx.state.log?.warn({ code: err.code, err: err.message }, 'request failed');
         if (err.status === 413) ctx.set('Connection', 'close');
         send(ctx, err.code, err.message, err.headers);
+      } else if (isOutOfSpace(err)) {
+        ctx.state.log?.error({ err: safeError(err) }, 'out of disk space: upload refused');
+        send(
+          ctx,
+          'INSUFFICIENT_STORAGE',
+          'no room left to receive this upload; nothing of it was stored; retry later',
+          { 'Retry-After': '60' },
+        );
       } else if (
         isTransientDbError(err) ||
         (err as { name?: string }).name === 'MaxRetriesPerRequestError'

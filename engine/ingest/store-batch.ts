@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Db } from '../db';
 import { NfeError } from '../errors';
-import { copyRow, copyStatement } from '../load/copy-format';
+import {
+  BINARY_COPY_HEADER,
+  BINARY_COPY_TRAILER,
+  BinaryColumn,
+  binaryCopyRow,
+  copyStatement,
+} from '../load/copy-format';
 import { SpooledUpload } from './spool-upload';
 
 export interface BatchRow {
@@ -76,6 +82,16 @@ const DOCUMENT_COLUMNS = [
   'sha256',
   'size',
 ];
+const DOCUMENT_TYPES: readonly BinaryColumn[] = [
+  'uuid',
+  'uuid',
+  'int4',
+  'int4',
+  'text',
+  'bytea',
+  'bytea',
+  'int4',
+];
 
 export function chunksOf(documentCount: number, chunkSize: number): number[] {
   return Array.from({ length: Math.ceil(documentCount / chunkSize) }, (_, k) => k);
@@ -124,10 +140,11 @@ export async function storeBatch(
     }
     const row = inserted.rows[0];
     let seq = 0;
-    async function* rows(): AsyncGenerator<string> {
+    async function* rows(): AsyncGenerator<Buffer> {
+      yield BINARY_COPY_HEADER;
       for await (const doc of upload.documents()) {
         const sha256 = createHash('sha256').update(doc.bytes).digest();
-        yield copyRow([
+        yield binaryCopyRow(DOCUMENT_TYPES, [
           row.id,
           batch.tenantId,
           seq,
@@ -139,8 +156,12 @@ export async function storeBatch(
         ]);
         seq++;
       }
+      yield BINARY_COPY_TRAILER;
     }
-    const copied = await tx.copyIn(copyStatement('documents', DOCUMENT_COLUMNS), rows());
+    const copied = await tx.copyIn(
+      `${copyStatement('documents', DOCUMENT_COLUMNS)} with (format binary)`,
+      rows(),
+    );
     if (copied !== upload.documentCount) {
       throw new Error(`stored ${copied} documents but the upload held ${upload.documentCount}`);
     }

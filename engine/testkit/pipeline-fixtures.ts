@@ -132,6 +132,9 @@ export async function auditExactlyOnce(db: Db): Promise<Audit> {
   const [itemsMismatch] = await q(`select count(*)::int as n from invoices i
     where (select count(*) from invoice_items t where t.tenant_id = i.tenant_id and t.chave = i.chave) = 0`);
   assert.equal(itemsMismatch.n, 0, 'an invoice without items');
+  const [orphanItems] = await q(`select count(*)::int as n from invoice_items t
+    where not exists (select 1 from invoices i where i.tenant_id = t.tenant_id and i.chave = t.chave and i.document_id = t.document_id)`);
+  assert.equal(orphanItems.n, 0, 'an item without its invoice (or from another version of it)');
   const verdicts = Object.fromEntries(
     (await q('select verdict, count(*)::int as n from documents group by verdict')).map((r) => [
       r.verdict as string,

@@ -107,6 +107,33 @@ export function declaredEncodingOf(input: Uint8Array): XmlEncoding | null {
 }
 
 /**
+ * Element and attribute names, decoded once per process rather than once per occurrence: an NF-e
+ * repeats a vocabulary of a few hundred ASCII names, and a fresh string for every tag was a good
+ * share of the scanner's allocations. Bounded, so that hostile documents with random names cannot
+ * grow it; names with non-ASCII bytes are decoded each time.
+ */
+const NAMES = new Map<number, string>();
+const MAX_NAMES = 4096;
+
+function internName(b: Buffer, s: number, e: number, encoding: BufferEncoding): string {
+  let h = 0x811c9dc5 ^ (e - s);
+  for (let k = s; k < e; k++) {
+    const c = b[k];
+    if (c >= 0x80) return b.toString(encoding, s, e);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const cached = NAMES.get(h);
+  if (cached !== undefined && cached.length === e - s) {
+    let k = 0;
+    while (k < cached.length && cached.charCodeAt(k) === b[s + k]) k++;
+    if (k === cached.length) return cached;
+  }
+  const name = b.toString('latin1', s, e);
+  if (NAMES.size < MAX_NAMES) NAMES.set(h, name);
+  return name;
+}
+
+/**
  * Scans the exact bytes of a document into an XmlElement tree, checking well-formedness and
  * namespace bindings as it goes. No DTD, external entity or undefined entity is ever accepted.
  * Throws VerdictError (MALFORMED_XML, DTD_FORBIDDEN, ENCODING_UNSUPPORTED, LIMIT_EXCEEDED).
@@ -142,7 +169,7 @@ export function scanXml(input: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIM
       'the bytes are not valid UTF-8 (declare encoding="ISO-8859-1" if that is what they are)',
     );
   }
-  const nameOf = (s: number, e: number): string => b.toString(encoding, s, e);
+  const nameOf = (s: number, e: number): string => internName(b, s, e, encoding);
   const latin1 = encoding === 'latin1';
 
   const elementsWithId: XmlElement[] = [];

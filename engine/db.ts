@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg, { PoolClient, QueryResultRow } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { Logger } from './logger';
 import { CopyValue, copyRow } from './load/copy-format';
 
@@ -52,6 +52,8 @@ export interface Tx extends Queryable {
     copySql: string,
     rows: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
   ): Promise<number>;
+  /** COPY … TO STDOUT on this transaction: everything it sends, in one buffer. */
+  copyOut(copySql: string): Promise<Buffer>;
 }
 
 export interface Db extends Queryable {
@@ -166,6 +168,11 @@ export function createDb(options: DbOptions): Db {
               sent.bytes,
             );
             return stream.rowCount;
+          },
+          async copyOut(copySql) {
+            const chunks: Buffer[] = [];
+            for await (const chunk of client.query(copyTo(copySql))) chunks.push(chunk as Buffer);
+            return Buffer.concat(chunks);
           },
         };
         const result = await fn(tx);

@@ -83,3 +83,32 @@ export function binaryCopyRow(
   }
   return row;
 }
+
+/**
+ * The tuples of a COPY … TO STDOUT (format binary) output, each field as a view of `data` (null
+ * for NULL). How the worker reads documents' bytes: as they are, where a query result would bring
+ * them as hex text to decode.
+ */
+export function parseBinaryCopy(data: Buffer): (Buffer | null)[][] {
+  if (data.length < BINARY_COPY_HEADER.length || !data.subarray(0, PGCOPY.length).equals(PGCOPY))
+    throw new Error('not a binary COPY stream');
+  let at = PGCOPY.length + 4;
+  at += 4 + data.readInt32BE(at); // header extension
+  const rows: (Buffer | null)[][] = [];
+  for (;;) {
+    const count = data.readInt16BE(at);
+    at += 2;
+    if (count === -1) return rows;
+    const row: (Buffer | null)[] = [];
+    for (let k = 0; k < count; k++) {
+      const length = data.readInt32BE(at);
+      at += 4;
+      if (length === -1) row.push(null);
+      else {
+        row.push(data.subarray(at, at + length));
+        at += length;
+      }
+    }
+    rows.push(row);
+  }
+}

@@ -4,7 +4,7 @@ import { Db, Tx } from '../db';
 import { Logger, safeError } from '../logger';
 import { IngestJob } from '../queue/queues';
 import { recordBatchCompleted } from '../webhooks/outbox';
-import { copyRow, copyStatement, CopyValue } from './copy-format';
+import { copyRow, copyStatement, CopyValue, parseBinaryCopy } from './copy-format';
 import {
   EVENT_COLUMNS,
   INVOICE_COLUMNS,
@@ -320,6 +320,35 @@ async function loadRowByRow(
   return { verdicts, completed };
 }
 
+/**
+ * Locks the chunk's undecided documents, then reads their bytes with COPY in binary format: as a
+ * query result they would arrive as hex text, twice their size, to be decoded again.
+ */
+async function lockChunkDocuments(tx: Tx, job: IngestJob): Promise<DocumentRow[]> {
+  const locked = (
+    await tx.query<{ id: string; tenant_id: string }>('lock-chunk-documents', [
+      job.batchId,
+      job.chunk,
+    ])
+  ).rows;
+  if (locked.length === 0) return [];
+  // COPY takes no parameters; the ids are PostgreSQL's own bigints, checked before they are inlined.
+  const ids = locked.map((r) => r.id);
+  if (!ids.every((id) => /^[0-9]{1,19}$/.test(id))) throw new Error('unexpected document id');
+  const content = new Map(
+    parseBinaryCopy(
+      await tx.copyOut(
+        `copy (select id::text, content from documents where id = any('{${ids.join(',')}}'::bigint[])) to stdout (format binary)`,
+      ),
+    ).map(([id, bytes]) => [(id as Buffer).toString('latin1'), bytes as Buffer]),
+  );
+  return locked.map((r) => {
+    const bytes = content.get(r.id);
+    if (bytes === undefined) throw new Error(`document ${r.id} vanished while locked`);
+    return { id: r.id, tenant_id: r.tenant_id, content: bytes };
+  });
+}
+
 export async function processChunk(
   db: Db,
   job: IngestJob,
@@ -337,8 +366,7 @@ export async function processChunk(
     return outcomeOf(docs.length, verdicts, completed, timings(examined, secondsSince(t0)));
   }
   return db.withTransaction(async (tx) => {
-    const docs = (await tx.query<DocumentRow>('select-chunk-documents', [job.batchId, job.chunk]))
-      .rows;
+    const docs = await lockChunkDocuments(tx, job);
     if (docs.length === 0) {
       const completed = await finishChunk(tx, job.batchId, emptyCounts());
       return outcomeOf(0, [], completed, timings([], 0));

@@ -447,6 +447,35 @@ describe('the API and the pipeline behind it', function () {
     }
   });
 
+  it('remembers a key for API_KEY_CACHE_MS and then sees its revocation', async () => {
+    const cached = await startTestApi(
+      testConfig(database, { API_KEY_CACHE_MS: '1500', QUEUE_PREFIX: `nfetest_${database}_kc` }),
+      { worker: false },
+    );
+    try {
+      const c = await tenantWithKey(api.db, 'cache tenant');
+      const path = '/v1/batches/00000000-0000-0000-0000-000000000000';
+      assert.equal((await cached.request('GET', path, { key: c.key })).status, 404);
+      await api.db.queryText('update api_keys set revoked_at = now() where tenant_id = $1', [
+        c.tenantId,
+      ]);
+      assert.equal(
+        (await cached.request('GET', path, { key: c.key })).status,
+        404,
+        'within the cache time the key is still trusted',
+      );
+      await new Promise((r) => setTimeout(r, 1600));
+      assert.equal((await cached.request('GET', path, { key: c.key })).status, 403);
+      assert.equal(
+        (await cached.request('GET', path, { key: 'nfe_unknown_key_000000000000000000000000' }))
+          .status,
+        401,
+      );
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('answers 503 and turns unready when PostgreSQL cannot be reached', async () => {
     const down = await startTestApi(
       testConfig(database, { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nope' }),

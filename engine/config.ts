@@ -43,6 +43,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Requests per minute per API key (0 disables). */
   readonly rateLimitPerMinute: number;
+  /**
+   * How long an API process trusts what it looked up about a key (0: every request asks the
+   * database). A revoked key is refused at most this long after the revocation.
+   */
+  readonly apiKeyCacheMs: number;
   readonly dbPoolSize: number;
   /** Webhooks: time allowed per attempt, backoff between attempts, and how long to keep trying. */
   readonly webhookTimeoutMs: number;
@@ -150,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobLockMs: int('JOB_LOCK_MS', 30_000, 1000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 20_000, 100),
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 0),
+    apiKeyCacheMs: int('API_KEY_CACHE_MS', 10_000, 0, 300_000),
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 200),
     webhookTimeoutMs: int('WEBHOOK_TIMEOUT_MS', 10_000, 100),
     webhookRetryBaseMs: int('WEBHOOK_RETRY_BASE_MS', 30_000, 10),

@@ -1,4 +1,5 @@
 import { ChildProcess, StdioOptions, spawn } from 'node:child_process';
+import os from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +22,8 @@ export interface ProcessSpec {
   readonly env: NodeJS.ProcessEnv;
   /** Signal for a graceful stop (Nginx: SIGQUIT). */
   readonly stopSignal?: NodeJS.Signals;
+  /** Scheduling niceness (0 to 19): batch work yields the CPU to request handling. */
+  readonly nice?: number;
 }
 
 interface Supervised {
@@ -93,6 +96,16 @@ export class Supervisor {
         ? ['ignore', 'pipe', 'pipe', 'ipc']
         : ['ignore', 'pipe', 'pipe'];
     const child = spawn(p.spec.command, [...p.spec.args], { env: p.spec.env, stdio });
+    if (p.spec.nice !== undefined && child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, p.spec.nice);
+      } catch (err) {
+        this.logger.warn(
+          { process: p.spec.name, err: (err as Error).message },
+          'could not set the priority',
+        );
+      }
+    }
     p.child = child;
     p.startedAt = Date.now();
     for (const stream of [child.stdout, child.stderr]) {

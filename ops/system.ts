@@ -27,6 +27,11 @@ export interface SystemOptions {
   readonly apiReplicas: number;
   readonly apiPortBase: number;
   readonly workers: number;
+  /**
+   * Niceness of the workers (WORKER_NICE, default 10): on a shared machine they take the CPU the
+   * APIs and PostgreSQL leave, so uploads and status reads stay fast while a backlog is worked off.
+   */
+  readonly workerNice: number;
   readonly metricsPortBase: number;
   readonly runtimeDir: string;
   readonly databaseUrl: string;
@@ -65,6 +70,7 @@ export function systemOptions(env: NodeJS.ProcessEnv = process.env): SystemOptio
     apiReplicas: int(env, 'API_REPLICAS', 3),
     apiPortBase: int(env, 'API_PORT_BASE', 8001),
     workers: int(env, 'WORKERS', 2),
+    workerNice: Math.min(19, int(env, 'WORKER_NICE', 10)),
     metricsPortBase: int(env, 'METRICS_PORT_BASE', 9101),
     runtimeDir: path.resolve(env.RUNTIME_DIR ?? path.join(REPO_ROOT, '.tmp', 'run')),
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/nfe_ingest',
@@ -331,6 +337,7 @@ export async function startSystem(options: SystemOptions, logger: Logger): Promi
       command,
       args,
       env: { ...base, METRICS_PORT: String(metricsPorts[k + 1]) },
+      nice: options.workerNice,
     });
   }
   const [command, args] = node('scheduler/main.js');

@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { Config } from '../config';
+import { cooperative } from '../cooperate';
 import { NfeError } from '../errors';
 import {
   TooManyEntriesError,
@@ -340,7 +341,9 @@ export async function spoolUpload(
 
     const walk: Walk = { documents: 0, skipped: 0, inflated: 0 };
     const fingerprint = createHash('sha256');
+    const turns = cooperative();
     for await (const doc of partDocuments(parts, limits, walk, true)) {
+      await turns.pause();
       fingerprint.update(`${doc.name ?? ''}\u0000`);
       if (doc.bytes !== null) fingerprint.update(createHash('sha256').update(doc.bytes).digest());
       else fingerprint.update(`${doc.size}:${doc.crc32}`);

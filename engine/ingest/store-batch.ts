@@ -8,6 +8,7 @@ import {
   binaryCopyRow,
   copyStatement,
 } from '../load/copy-format';
+import { cooperative } from '../cooperate';
 import { SpooledUpload } from './spool-upload';
 
 export interface BatchRow {
@@ -140,9 +141,11 @@ export async function storeBatch(
     }
     const row = inserted.rows[0];
     let seq = 0;
+    const turns = cooperative();
     async function* rows(): AsyncGenerator<Buffer> {
       yield BINARY_COPY_HEADER;
       for await (const doc of upload.documents()) {
+        await turns.pause();
         const sha256 = createHash('sha256').update(doc.bytes).digest();
         yield binaryCopyRow(DOCUMENT_TYPES, [
           row.id,

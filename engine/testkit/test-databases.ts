@@ -100,6 +100,7 @@ export function testEnv(
     LOG_LEVEL: 'silent',
     SWEEP_GRACE_MS: '0',
     JOB_BACKOFF_MS: '100',
+    API_KEY_CACHE_MS: '0', // tests revoke keys in the database and expect the next request to see it
     ...overrides,
   };
 }

@@ -75,18 +75,17 @@ class BlockFileReader extends yauzl.RandomAccessReader {
     );
   }
 
+  private async *range(start: number, end: number): AsyncGenerator<Buffer> {
+    for (let at = start; at < end;) {
+      const chunk = Buffer.allocUnsafe(Math.min(BLOCK, end - at));
+      await this.readAt(chunk, 0, chunk.length, at);
+      at += chunk.length;
+      yield chunk;
+    }
+  }
+
   override _readStreamForRange(start: number, end: number): Readable {
-    const reader = this;
-    return Readable.from(
-      (async function* () {
-        for (let at = start; at < end;) {
-          const chunk = Buffer.allocUnsafe(Math.min(BLOCK, end - at));
-          await reader.readAt(chunk, 0, chunk.length, at);
-          at += chunk.length;
-          yield chunk;
-        }
-      })(),
-    );
+    return Readable.from(this.range(start, end));
   }
 
   override close(callback: (err: Error | null) => void): void {
@@ -212,7 +211,7 @@ export async function readEntry(zip: ZipFile, entry: ZipEntry, limit: number): P
           : await inflateRaw(raw, options);
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-        throw new Error(`entry inflates beyond ${limit} bytes`);
+        throw new Error(`entry inflates beyond ${limit} bytes`, { cause: err });
       throw err;
     }
   } else throw new Error(`compression method ${entry.compressionMethod} is not supported`);

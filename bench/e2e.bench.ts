@@ -18,7 +18,7 @@ import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
 import { zipOf } from '../engine/testkit/pipeline-fixtures';
 import { freePorts } from '../ops/testing/native-stack';
-import { cpuSeconds, postgresCpuSeconds, rssMiB } from './process-stats';
+import { cpuSeconds, postgresCpuSeconds, rssMiB } from '../ops/testing/process-stats';
 
 /**
  * End-to-end benchmark (issue 8): the whole native topology as `npm start` runs it — Nginx, three

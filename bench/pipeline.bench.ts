@@ -8,7 +8,7 @@ import { createApiKey, createTenant } from '../engine/tenants/api-keys';
 import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
 import { zipOf } from '../engine/testkit/pipeline-fixtures';
-import { cpuSeconds, postgresCpuSeconds, rssMiB } from './process-stats';
+import { cpuSeconds, postgresCpuSeconds, rssMiB } from '../ops/testing/process-stats';
 
 /**
  * Pipeline benchmark (issue 3): generated documents uploaded as zips straight to one API process,

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createDb, createLogger, silentLogger } from '../engine/index';
 import { createApiKey, createTenant } from '../engine/tenants/api-keys';
-import { REPO_ROOT, StartError, startSystem, systemOptions } from './system';
+import { REPO_ROOT, StartError, startSystemInForeground, systemOptions } from './system';
 
 /**
  * `npm run demo`: brings the system up (as `npm start`), creates a demo tenant and key, uploads the
@@ -38,13 +38,11 @@ async function main(): Promise<void> {
   print(
     'Starting nfe-ingest: PostgreSQL and Redis checks, migrations, 3 APIs, workers, scheduler, Nginx …',
   );
-  const system = await startSystem(options, logger);
+  const system = await startSystemInForeground(options, logger);
   const stopAndExit = async (code: number): Promise<never> => {
     await system.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAndExit(0));
-  process.on('SIGTERM', () => void stopAndExit(0));
 
   const db = createDb({
     databaseUrl: options.databaseUrl,

@@ -36,6 +36,22 @@ function indent(lines: readonly string[], depth: number): string {
   return lines.map((l) => (l === '' ? '' : `${'    '.repeat(depth)}${l}`)).join('\n');
 }
 
+function jsonError(
+  name: string,
+  status: number,
+  code: string,
+  message: string,
+  headers: readonly string[],
+): string[] {
+  return [
+    `location ${name} {`,
+    ...[...headers, REQUEST_ID].map((h) => `    ${h}`),
+    '    default_type application/json;',
+    `    return ${status} '{"error":{"code":"${code}","message":"${message}"}}\\n';`,
+    '}',
+  ];
+}
+
 /** The locations of the public server (HTTP, or HTTPS when TLS is on). */
 function locations(options: NginxOptions, tls: boolean): string[] {
   // add_header in a location replaces the server's, so every location states all of its headers.
@@ -44,6 +60,31 @@ function locations(options: NginxOptions, tls: boolean): string[] {
     '# Headers for responses of locations that set none of their own.',
     ...headers(API_CSP),
     REQUEST_ID,
+    '',
+    "# Errors Nginx answers itself, in the API's JSON shape (the API's own errors pass through).",
+    'error_page 400 @bad_request;',
+    'error_page 494 @headers_too_large;',
+    'error_page 413 @payload_too_large;',
+    'error_page 502 504 @unavailable;',
+    ...jsonError('@bad_request', 400, 'BAD_REQUEST', 'the request is malformed', headers(API_CSP)),
+    ...jsonError(
+      '@headers_too_large',
+      431,
+      'HEADERS_TOO_LARGE',
+      'the request headers are over the limit (16 KiB per line)',
+      headers(API_CSP),
+    ),
+    ...jsonError(
+      '@payload_too_large',
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `the body is over ${options.maxBodyBytes} bytes`,
+      headers(API_CSP),
+    ),
+    ...jsonError('@unavailable', 503, 'UNAVAILABLE', 'no API replica answered in time; retry', [
+      ...headers(API_CSP),
+      'add_header Retry-After 5 always;',
+    ]),
     '',
     '# Liveness answered by Nginx itself.',
     'location = /health/ {',

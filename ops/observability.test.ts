@@ -184,7 +184,7 @@ describe('observability of the running stack (metrics, Prometheus, alerts, dashb
     const items = (
       await db.queryText<{ n: number }>('select count(*)::int as n from invoice_items')
     ).rows[0].n;
-    assert.ok(delta('nfe-worker', 'nfe_copy_rows_total', { table: 'stage_items' }) >= items);
+    assert.ok(delta('nfe-worker', 'nfe_copy_rows_total', { table: 'invoice_items' }) >= items);
     assert.ok(delta('nfe-worker', 'nfe_copy_bytes_total', { table: 'stage_invoices' }) > 0);
     assert.equal(delta('nfe-worker', 'nfe_chunk_documents_count'), 1, 'one chunk of 34');
     assert.equal(delta('nfe-worker', 'nfe_chunk_documents_sum'), entries.length);

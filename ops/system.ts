@@ -380,3 +380,35 @@ export async function startSystem(options: SystemOptions, logger: Logger): Promi
     throw err;
   }
 }
+
+/**
+ * startSystem for a foreground command: Ctrl-C / SIGTERM stop everything and exit 0 from the very
+ * first moment. A signal that arrives while the system is starting stops it as soon as the start
+ * returns, so that nothing launched (Nginx included) is left behind; a second signal exits at once.
+ */
+export async function startSystemInForeground(
+  options: SystemOptions,
+  logger: Logger,
+): Promise<RunningSystem> {
+  let system: RunningSystem | null = null;
+  let stopping = false;
+  const stopAndExit = async (): Promise<never> => {
+    await system?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping every process');
+    if (system !== null) void stopAndExit();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  system = await startSystem(options, logger);
+  if (stopping) await stopAndExit();
+  return system;
+}

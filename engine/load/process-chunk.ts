@@ -186,8 +186,7 @@ async function loadWithCopy(
   tenantId: string,
   examined: readonly Examined[],
 ): Promise<DocumentOutcome[]> {
-  for (const table of ['documents', 'invoices', 'items', 'events'])
-    await tx.query(`stage-create-${table}`);
+  for (const table of ['documents', 'invoices', 'events']) await tx.query(`stage-create-${table}`);
   await tx.copyIn(
     copyStatement('stage_documents', STAGE_DOCUMENT_COLUMNS),
     examined.map(stageDocumentRow).map(copyRow),
@@ -199,14 +198,20 @@ async function loadWithCopy(
       copyStatement('stage_invoices', INVOICE_COLUMNS),
       invoices.map((e) => copyRow(e.invoice as CopyValue[])),
     );
-    await tx.copyIn(
-      copyStatement('stage_items', ITEM_COLUMNS),
-      (function* () {
-        for (const e of invoices) for (const row of e.items) yield copyRow(row);
-      })(),
+    // Only the invoices that won their chave get items: those go straight into invoice_items
+    // (no staging). They cannot be there already — a winner is new — and the engine refuses a
+    // document that numbers two items alike.
+    const won = new Set(
+      (await tx.queryText<{ document_id: string }>(MERGE_INVOICES)).rows.map((r) => r.document_id),
     );
-    await tx.queryText(MERGE_INVOICES);
-    await tx.query('merge-items');
+    const winners = invoices.filter((e) => won.has(e.id));
+    if (winners.length > 0)
+      await tx.copyIn(
+        copyStatement('invoice_items', ITEM_COLUMNS),
+        (function* () {
+          for (const e of winners) for (const row of e.items) yield copyRow(row);
+        })(),
+      );
     await tx.query('decide-invoice-verdicts', [tenantId]);
     await tx.query('upgrade-protocols');
   }
@@ -228,8 +233,9 @@ async function loadWithCopy(
 /**
  * Loads staged invoices; a chave already loaded for the tenant (or twice in the chunk) keeps its
  * first version. Columns are listed (not `select *`) so the invoices' own load-order id is assigned.
+ * Returns the documents whose invoice was inserted.
  */
-const MERGE_INVOICES = `insert into invoices (${INVOICE_COLUMNS.join(', ')}) select ${INVOICE_COLUMNS.join(', ')} from stage_invoices order by document_id on conflict do nothing`;
+const MERGE_INVOICES = `insert into invoices (${INVOICE_COLUMNS.join(', ')}) select ${INVOICE_COLUMNS.join(', ')} from stage_invoices order by document_id on conflict do nothing returning document_id`;
 
 const insertSql = (table: string, columns: readonly string[], suffix: string): string =>
   `insert into ${table} (${columns.join(', ')}) values (${columns.map((_, k) => `$${k + 1}`).join(', ')}) ${suffix}`;

@@ -294,6 +294,16 @@ class InvoiceParser {
     const { payments, change } = this.payments(infNFe, extra);
     const installments = this.installments(infNFe, extra);
     const protocol = this.protocol(protNFe);
+    const items = dets.map((d, k) => this.item(d, k));
+    const numbers = new Set<number>();
+    for (const item of items) {
+      if (numbers.has(item.number))
+        throw new VerdictError(
+          'STRUCTURE_INVALID',
+          `det nItem="${item.number}" appears more than once`,
+        );
+      numbers.add(item.number);
+    }
 
     return {
       type: 'invoice',
@@ -314,7 +324,7 @@ class InvoiceParser {
       checkDigit: r.text(ide, 'cDV'),
       emitter: this.party(emit, 'enderEmit', EMIT_MODELLED),
       recipient: dest === undefined ? null : this.party(dest, 'enderDest', DEST_MODELLED),
-      items: dets.map((d, k) => this.item(d, k)),
+      items,
       totals: this.totals(total),
       payments,
       change,

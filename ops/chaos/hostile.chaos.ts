@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { Db } from '../../engine/db';
+import { createSigners, hostileCases } from '../../engine/testkit/hostile-documents';
+import {
+  auditExactlyOnce,
+  tenantWithKey,
+  waitFor,
+  waitForBatches,
+  zipOf,
+} from '../../engine/testkit/pipeline-fixtures';
+import { createTestDatabase, testConfig, testDb } from '../../engine/testkit/test-databases';
+import { Stack, startStack } from '../testing/native-stack';
+import { uploadAll, zipsOf } from './load';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A raw HTTP exchange: for requests fetch() refuses to send (bad bytes, huge headers). */
+function rawRequest(
+  port: number,
+  head: Buffer | string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(head));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ status: m ? Number(m[1]) : 0, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+  });
+}
+
+/**
+ * Hostile inputs through the public endpoint (Nginx, production limits): each gets its documented
+ * answer, and a normal client's batch sent during the attack completes.
+ */
+describe('chaos: hostile inputs through the public endpoint', function () {
+  this.timeout(600_000);
+  const signers = createSigners();
+  let stack: Stack;
+  let db: Db;
+  let key: string;
+  let port: number;
+
+  before(async () => {
+    const database = await createTestDatabase('chaos_hostile');
+    db = testDb(testConfig(database));
+    key = (await tenantWithKey(db, 'hostile')).key;
+    // Production limits (not the test suite's small ones).
+    stack = await startStack(database, {
+      UPLOAD_MAX_BYTES: String(512 * 1024 * 1024),
+      UPLOAD_MAX_ENTRIES: '100000',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    port = Number(new URL(stack.url).port);
+  });
+  after(async () => {
+    await db?.close();
+    if (stack !== undefined) assert.equal(await stack.stop(), 0);
+  });
+
+  const post = (body: Buffer, type = 'application/zip', headers: Record<string, string> = {}) =>
+    fetch(`${stack.url}/v1/batches`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': type, ...headers },
+      body: new Uint8Array(body),
+    });
+
+  it('gives every hostile document of the engine suite its verdict, in one batch', async () => {
+    const cases = hostileCases(signers).filter((c) => c.maxBytes === undefined);
+    const inZip = cases.filter((c) => c.bytes.length <= 5 * 1024 * 1024);
+    const res = await post(
+      await zipOf(inZip.map((c): [string, Buffer] => [`${c.name}.xml`, c.bytes])),
+    );
+    assert.equal(res.status, 202);
+    const batch = (await res.json()) as Json;
+    await waitForBatches(db, [batch.id]);
+    const rows = (
+      await db.queryText<{ entry_name: string; verdict: string; code: string | null }>(
+        'select entry_name, verdict, code from documents where batch_id = $1',
+        [batch.id],
+      )
+    ).rows;
+    for (const c of inZip) {
+      const row = rows.find((r) => r.entry_name === `${c.name}.xml`);
+      assert.ok(row, c.name);
+      if (c.expected === 'ok') assert.notEqual(row.verdict, 'rejected', c.name);
+      else assert.equal(row.code, c.expected, c.name);
+    }
+    // The one over DOCUMENT_MAX_BYTES, alone: refused before anything is stored.
+    const big = cases.find((c) => c.expected === 'DOCUMENT_TOO_LARGE') as { bytes: Buffer };
+    const tooLarge = await post(big.bytes, 'application/xml');
+    assert.equal(tooLarge.status, 413);
+    assert.equal(((await tooLarge.json()) as Json).error.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('answers every attack with its documented status while a normal batch completes', async () => {
+    // The normal client: 4,000 documents in 8 zips, sent while the attacks run.
+    const normalZips = await zipsOf(signers.main, 4000, 500, 9_000_000);
+    const normal = uploadAll(stack.url, key, normalZips, { clients: 2, label: 'normal' });
+
+    // Slow loris: connections that trickle their headers, and uploads that trickle their body.
+    const slow: net.Socket[] = [];
+    const closedByServer = new Set<net.Socket>();
+    for (let k = 0; k < 100; k++) {
+      const s = net.connect(port, '127.0.0.1', () =>
+        s.write('GET /v1/nfe HTTP/1.1\r\nHost: x\r\n'),
+      );
+      s.on('error', () => undefined);
+      s.on('close', () => closedByServer.add(s));
+      slow.push(s);
+    }
+    const trickle: net.Socket[] = [];
+    for (let k = 0; k < 20; k++) {
+      const s = net.connect(port, '127.0.0.1', () =>
+        s.write(
+          `POST /v1/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/zip\r\nContent-Length: 10000000\r\n\r\nPK`,
+        ),
+      );
+      s.on('error', () => undefined);
+      trickle.push(s);
+    }
+    const dribble = setInterval(() => {
+      for (const s of slow) if (!s.destroyed) s.write('X');
+      for (const s of trickle) if (!s.destroyed) s.write('\0');
+    }, 5_000);
+
+    try {
+      const attacks: [string, () => Promise<{ status: number; code?: string }>, number, string][] =
+        [
+          [
+            'a zip bomb (one entry inflating 1,000 times)',
+            async () => {
+              const r = await post(
+                await zipOf([['bomb.xml', Buffer.alloc(200 * 1024 * 1024, 0x20)]]),
+              );
+              return { status: r.status, code: ((await r.json()) as Json).error.code };
+            },
+            422,
+            'ZIP_BOMB',
+          ],
+          [
+            'zips nested five deep',
+            async () => {
+              let zip = await zipOf([['a.xml', Buffer.from('<a/>')]]);
+              for (let k = 0; k < 5; k++) zip = await zipOf([[`level${k}.zip`, zip]]);
+              const r = await post(zip);
+              return { status: r.status, code: ((await r.json()) as Json).error.code };
+            },
+            422,
+            'ARCHIVE_INVALID',
+          ],
+          [
+            'a zip of 100,001 entries',
+            async () => {
+              const r = await post(
+                await zipOf(
+                  Array.from({ length: 100_001 }, (_, k): [string, Buffer] => [
+                    `${k}.xml`,
+                    Buffer.from('<a/>'),
+                  ]),
+                ),
+              );
+              return { status: r.status, code: ((await r.json()) as Json).error.code };
+            },
+            413,
+            'PAYLOAD_TOO_LARGE',
+          ],
+          [
+            'a zip of 100,000 entries none of which is XML',
+            async () => {
+              const r = await post(
+                await zipOf(
+                  Array.from({ length: 100_000 }, (_, k): [string, Buffer] => [
+                    `${k}.txt`,
+                    Buffer.from('x'),
+                  ]),
+                ),
+              );
+              return { status: r.status, code: ((await r.json()) as Json).error.code };
+            },
+            422,
+            'EMPTY_UPLOAD',
+          ],
+          [
+            'an Idempotency-Key that is not UTF-8',
+            async () => {
+              const r = await rawRequest(
+                port,
+                Buffer.concat([
+                  Buffer.from(
+                    `POST /v1/batches HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/xml\r\nContent-Length: 4\r\nIdempotency-Key: `,
+                  ),
+                  Buffer.from([0xc3, 0x28, 0xff]),
+                  Buffer.from('\r\n\r\n<a/>'),
+                ]),
+              );
+              return { status: r.status, code: (JSON.parse(r.body) as Json).error.code };
+            },
+            400,
+            'BAD_REQUEST',
+          ],
+          [
+            'a 64 KiB header',
+            async () => {
+              const r = await rawRequest(
+                port,
+                `GET /v1/nfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Padding: ${'a'.repeat(65_536)}\r\n\r\n`,
+              );
+              return { status: r.status, code: (JSON.parse(r.body) as Json).error.code };
+            },
+            431,
+            'HEADERS_TOO_LARGE',
+          ],
+          [
+            'a malformed request line',
+            async () => {
+              const r = await rawRequest(port, 'GARBAGE\r\n\r\n');
+              return { status: r.status, code: (JSON.parse(r.body) as Json).error.code };
+            },
+            400,
+            'BAD_REQUEST',
+          ],
+        ];
+      for (const [name, attack, status, code] of attacks)
+        assert.deepEqual(await attack(), { status, code }, name);
+
+      // Entry names shaped like paths are names, never paths: stored as given, nothing written.
+      const names = [
+        '../../../../tmp/nfe-evil.xml',
+        '/etc/nfe-evil.xml',
+        'C:\\Windows\\nfe-evil.xml',
+        'a/../../b.xml',
+      ];
+      const pathLike = await post(
+        await zipOf(names.map((n, k): [string, Buffer] => [n, hostileCases(signers)[k].bytes])),
+      );
+      assert.equal(pathLike.status, 202);
+      const pathBatch = ((await pathLike.json()) as Json).id as string;
+      await waitForBatches(db, [pathBatch]);
+      const stored = (
+        await db.queryText<{ entry_name: string }>(
+          'select entry_name from documents where batch_id = $1 order by seq',
+          [pathBatch],
+        )
+      ).rows.map((r) => r.entry_name);
+      assert.deepEqual(stored, names);
+      for (const p of ['/tmp/nfe-evil.xml', '/etc/nfe-evil.xml', '/b.xml'])
+        assert.ok(!existsSync(p), `${p} was not written`);
+
+      // The normal client finished while all of this went on.
+      const load = await normal;
+      await waitForBatches(db, load.batchIds, 300_000);
+      const verdicts = await db.queryText<{ n: number }>(
+        "select count(*)::int as n from documents where batch_id = any($1::uuid[]) and verdict = 'loaded'",
+        [load.batchIds],
+      );
+      assert.equal(verdicts.rows[0].n, 4000);
+
+      // Nginx closes the header slow-loris connections (client_header_timeout 30 s).
+      await waitFor(
+        'Nginx to close the slow connections',
+        async () => closedByServer.size === slow.length,
+        60_000,
+        500,
+      );
+    } finally {
+      clearInterval(dribble);
+      for (const s of [...slow, ...trickle]) s.destroy();
+    }
+    // Stored: the first test's batch, the normal client's 8 and the path-like one; no attack's.
+    const batches = await db.queryText<{ n: number }>('select count(*)::int as n from batches');
+    assert.equal(batches.rows[0].n, 10);
+    await auditExactlyOnce(db);
+  });
+});

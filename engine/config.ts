@@ -16,6 +16,8 @@ export interface Config {
   readonly uploadMaxBytes: number;
   /** Documents in one upload, zip entries included. */
   readonly uploadMaxEntries: number;
+  /** Uploads an API process stores into PostgreSQL at once (the rest are spooled and wait). */
+  readonly uploadStoreConcurrency: number;
   /** One document (a zip entry or an XML part). */
   readonly documentMaxBytes: number;
   /** Inflated / compressed size of a zip entry beyond which it is treated as a zip bomb. */
@@ -141,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiPort: int('API_PORT', 8000, 0, 65535),
     uploadMaxBytes: int('UPLOAD_MAX_BYTES', 512 * MiB, 1024),
     uploadMaxEntries: int('UPLOAD_MAX_ENTRIES', 100_000, 1),
+    uploadStoreConcurrency: int('UPLOAD_STORE_CONCURRENCY', 1, 1, 64),
     documentMaxBytes: int('DOCUMENT_MAX_BYTES', 5 * MiB, 1024),
     zipMaxRatio: int('ZIP_MAX_RATIO', 200, 2),
     zipMaxInflatedBytes: int('ZIP_MAX_INFLATED_BYTES', 4096 * MiB, MiB),

@@ -33,9 +33,29 @@ function cursorOf(value: string | undefined): string {
   return decoded;
 }
 
+/** At most `n` holders at once; `acquire` resolves to the release function, in arrival order. */
+function semaphore(n: number): { acquire(): Promise<() => void> } {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return {
+    acquire: () =>
+      free > 0
+        ? (free--, Promise.resolve(release))
+        : new Promise((resolve) => waiting.push(() => resolve(release))),
+  };
+}
+
 export function batchRoutes(deps: AppDeps): Router<AppState> {
   const router = new Router<AppState>();
   const { db, queue, config } = deps;
+  // Uploads spool in parallel, but store (COPY into PostgreSQL) a few at a time per process:
+  // concurrent COPYs only share the same CPUs and disk, and queue every other request behind them.
+  const storing = semaphore(config.uploadStoreConcurrency);
 
   async function loadBatch(tenantId: string, id: string): Promise<BatchRow> {
     if (!UUID.test(id)) throw new NfeError('NOT_FOUND', `no batch ${id.slice(0, 60)}`);
@@ -65,6 +85,7 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
     const callbackUrl = optionalUrl(query.callbackUrl ?? ctx.get('X-Callback-Url'), 'callbackUrl');
 
     const upload = await spoolUpload(kind, ctx.req, ctx.req.headers, config);
+    const release = await storing.acquire();
     try {
       const stored = await storeBatch(db, upload, {
         tenantId: ctx.state.tenantId,
@@ -103,6 +124,7 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
       ctx.set('Location', `/v1/batches/${stored.batch.id}`);
       ctx.body = batchJson(stored.batch);
     } finally {
+      release();
       await upload.dispose();
     }
   });

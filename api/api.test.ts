@@ -200,6 +200,30 @@ describe('the API and the pipeline behind it', function () {
     assert.equal(kept.rows.length, 1);
   });
 
+  it('loads an invoice that numbers two items alike, keeping the first of each number', async () => {
+    const doc = generateInvoice(signers.main, {
+      seed: 9050,
+      items: 3,
+      mutate: (p) => {
+        p.items[2] = { ...p.items[2], attrs: { ...p.items[2].attrs, nItem: '2' } };
+      },
+    });
+    const batch = await completed(await upload(doc.bytes, 'application/xml'));
+    assert.equal(batch.counts.loaded, 1);
+    const items = await api.db.queryText<{ item_number: number; description: string }>(
+      'select item_number, description from invoice_items where chave = $1 order by item_number',
+      [doc.chave],
+    );
+    assert.deepEqual(
+      items.rows.map((r) => r.item_number),
+      [1, 2],
+    );
+    assert.match(
+      doc.xml,
+      new RegExp(`nItem="2">.{0,400}${items.rows[1].description.slice(0, 10)}`, 's'),
+    );
+  });
+
   it('applies a cancellation that arrives before its invoice, and lists correction letters', async () => {
     const late = generateInvoice(signers.main, { seed: 9100 });
     await completed(

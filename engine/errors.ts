@@ -30,6 +30,10 @@ export const ERROR_CODES = {
     summary: 'A zip cannot be read (corrupt, encrypted, or nested too deep).',
   },
   EMPTY_UPLOAD: { status: 422, summary: 'The upload holds no XML document.' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    summary: 'A request header line is over 16 KiB (answered by Nginx).',
+  },
   RATE_LIMITED: {
     status: 429,
     summary: 'Too many requests for this API key; retry after the Retry-After seconds.',

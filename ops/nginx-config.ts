@@ -37,14 +37,14 @@ function indent(lines: readonly string[], depth: number): string {
 }
 
 function jsonError(
-  name: string,
   status: number,
   code: string,
   message: string,
   headers: readonly string[],
 ): string[] {
   return [
-    `location ${name} {`,
+    `location = /.errors/${status} {`,
+    '    internal;',
     ...[...headers, REQUEST_ID].map((h) => `    ${h}`),
     '    default_type application/json;',
     `    return ${status} '{"error":{"code":"${code}","message":"${message}"}}\\n';`,
@@ -62,26 +62,25 @@ function locations(options: NginxOptions, tls: boolean): string[] {
     REQUEST_ID,
     '',
     "# Errors Nginx answers itself, in the API's JSON shape (the API's own errors pass through).",
-    'error_page 400 @bad_request;',
-    'error_page 494 @headers_too_large;',
-    'error_page 413 @payload_too_large;',
-    'error_page 502 504 @unavailable;',
-    ...jsonError('@bad_request', 400, 'BAD_REQUEST', 'the request is malformed', headers(API_CSP)),
+    '# Internal locations, not named ones: a request too malformed to have a URI can still use them.',
+    'error_page 400 /.errors/400;',
+    'error_page 494 =431 /.errors/431;',
+    'error_page 413 /.errors/413;',
+    'error_page 502 504 =503 /.errors/503;',
+    ...jsonError(400, 'BAD_REQUEST', 'the request is malformed', headers(API_CSP)),
     ...jsonError(
-      '@headers_too_large',
       431,
       'HEADERS_TOO_LARGE',
       'the request headers are over the limit (16 KiB per line)',
       headers(API_CSP),
     ),
     ...jsonError(
-      '@payload_too_large',
       413,
       'PAYLOAD_TOO_LARGE',
       `the body is over ${options.maxBodyBytes} bytes`,
       headers(API_CSP),
     ),
-    ...jsonError('@unavailable', 503, 'UNAVAILABLE', 'no API replica answered in time; retry', [
+    ...jsonError(503, 'UNAVAILABLE', 'no API replica answered in time; retry', [
       ...headers(API_CSP),
       'add_header Retry-After 5 always;',
     ]),

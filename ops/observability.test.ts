@@ -226,7 +226,7 @@ describe('observability of the running stack (metrics, Prometheus, alerts, dashb
     });
     assert.equal(rules.filter((r) => r.type === 'alerting').length, 12);
     for (const r of rules) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError}`);
-    const firing = rules.filter((r) => r.type === 'alerting' && r.state !== 'inactive');
+    const firing = rules.filter((r) => r.type === 'alerting' && r.state === 'firing');
     if (firing.length > 0) {
       const context = await Promise.all(
         [

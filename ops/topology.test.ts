@@ -12,6 +12,7 @@ import {
 } from '../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testDb, testConfig } from '../engine/testkit/test-databases';
 import { Stack, alive, postgres, startStack } from './testing/native-stack';
+import { rawRequest } from './testing/raw-http';
 
 describe('the native topology, through Nginx (npm start)', function () {
   this.timeout(600_000);
@@ -74,6 +75,17 @@ describe('the native topology, through Nginx (npm start)', function () {
       assert.ok(!/[0-9]/.test(res.headers.get('server') ?? ''), `${name}: no version in Server`);
     }
     assert.match(responses.docs.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    // Errors Nginx answers itself come in the API's JSON shape.
+    const port = Number(new URL(stack.url).port);
+    const tooLarge = await rawRequest(
+      port,
+      `GET /v1/nfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Padding: ${'a'.repeat(65_536)}\r\n\r\n`,
+    );
+    assert.equal(tooLarge.status, 431);
+    assert.equal(JSON.parse(tooLarge.body).error.code, 'HEADERS_TOO_LARGE');
+    const garbage = await rawRequest(port, 'GARBAGE\r\n\r\n');
+    assert.equal(garbage.status, 400);
+    assert.equal(JSON.parse(garbage.body).error.code, 'BAD_REQUEST');
     const reqId = responses.upload.headers.get('x-request-id') as string;
     await waitFor(
       'the request id in both logs',

@@ -199,8 +199,8 @@ async function loadWithCopy(
       invoices.map((e) => copyRow(e.invoice as CopyValue[])),
     );
     // Only the invoices that won their chave get items: those go straight into invoice_items
-    // (no staging). They cannot be there already — a winner is new — and the engine refuses a
-    // document that numbers two items alike.
+    // (no staging). They cannot be there already: a winner is new, and itemRows keeps one item
+    // per number.
     const won = new Set(
       (await tx.queryText<{ document_id: string }>(MERGE_INVOICES)).rows.map((r) => r.document_id),
     );

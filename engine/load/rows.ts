@@ -229,8 +229,15 @@ export function invoiceRow(
   ];
 }
 
+/**
+ * The item rows of an invoice, keyed by nItem. Documents exist that number two items alike (SEFAZ
+ * would not authorize them, but they are received all the same): the first of each number is
+ * loaded, as a row-by-row insert with `on conflict do nothing` would; the parsed document keeps all.
+ */
 export function itemRows(ctx: RowContext, inv: ParsedInvoice): CopyValue[][] {
-  return inv.items.map((it) => [
+  const numbers = new Set<number>();
+  const items = inv.items.filter((it) => !numbers.has(it.number) && numbers.add(it.number));
+  return items.map((it) => [
     ctx.tenantId,
     inv.chave,
     it.number,

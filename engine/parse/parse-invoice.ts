@@ -295,15 +295,6 @@ class InvoiceParser {
     const installments = this.installments(infNFe, extra);
     const protocol = this.protocol(protNFe);
     const items = dets.map((d, k) => this.item(d, k));
-    const numbers = new Set<number>();
-    for (const item of items) {
-      if (numbers.has(item.number))
-        throw new VerdictError(
-          'STRUCTURE_INVALID',
-          `det nItem="${item.number}" appears more than once`,
-        );
-      numbers.add(item.number);
-    }
 
     return {
       type: 'invoice',

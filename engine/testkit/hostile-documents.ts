@@ -306,18 +306,6 @@ export function hostileCases(signers: Signers): HostileCase[] {
     null,
   );
   add(
-    'duplicate-nItem',
-    generateInvoice(main, {
-      seed: 25,
-      items: 3,
-      mutate: (p) => {
-        p.items[2] = { ...p.items[2], attrs: { ...p.items[2].attrs, nItem: '2' } };
-      },
-    }).bytes,
-    'STRUCTURE_INVALID',
-    'valid',
-  );
-  add(
     'field-invalid-nNF',
     generateInvoice(main, { seed: 24, mutate: (p) => void (p.ide.nNF = 'ABC') }).bytes,
     'FIELD_INVALID',

@@ -27,7 +27,8 @@ export const ERROR_CODES = {
   },
   ARCHIVE_INVALID: {
     status: 422,
-    summary: 'A zip cannot be read (corrupt, encrypted, or nested too deep).',
+    summary:
+      'A zip cannot be read (corrupt, encrypted, nested too deep, or an entry named outside the zip: absolute or with `..`).',
   },
   EMPTY_UPLOAD: { status: 422, summary: 'The upload holds no XML document.' },
   HEADERS_TOO_LARGE: {

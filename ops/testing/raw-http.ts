@@ -1,12 +1,16 @@
 import net from 'node:net';
 
-/** A raw HTTP exchange: for requests fetch() refuses to send (bad bytes, huge headers). */
+/**
+ * A raw HTTP exchange: for requests fetch() refuses to send (bad bytes, huge headers). The request
+ * should say `Connection: close`; the socket is not half-closed after writing, since Nginx takes a
+ * client's EOF as an abort and drops a proxied request.
+ */
 export function rawRequest(
   port: number,
   head: Buffer | string,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(head));
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(head));
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', reject);

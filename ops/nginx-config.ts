@@ -146,8 +146,6 @@ export function renderNginxConfig(options: NginxOptions): string {
   ].join('\n');
   const upstream = [
     'upstream api {',
-    // Uploads hold a replica for seconds; a short read goes to the one with the fewest requests.
-    '    least_conn;',
     ...options.upstreams.map((u) => `    server ${u} max_fails=2 fail_timeout=5s;`),
     '    keepalive 32;',
     '}',

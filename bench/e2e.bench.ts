@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { postZip } from '../ops/testing/upload';
 import pg from 'pg';
 import { createDb } from '../engine/db';
 import { silentLogger } from '../engine/logger';
@@ -248,15 +249,7 @@ export async function runE2E(options: E2EOptions): Promise<E2EResult> {
         const body = readFileSync(zips[k]);
         for (let attempt = 1; ; attempt++) {
           const start = performance.now();
-          const res = await fetch(`${stack.url}/v1/batches`, {
-            method: 'POST',
-            headers: {
-              Authorization: `Bearer ${key}`,
-              'Content-Type': 'application/zip',
-              'Idempotency-Key': `e2e-${k}`,
-            },
-            body: new Uint8Array(body),
-          }).catch((err: Error) => err);
+          const res = await postZip(stack.url, key, body, `e2e-${k}`).catch((err: Error) => err);
           if (!(res instanceof Error) && res.status === 202) {
             uploads.push(performance.now() - start);
             batchIds.push(((await res.json()) as { id: string }).id);

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { postZip } from '../ops/testing/upload';
 import pg from 'pg';
 import { createDb } from '../engine/db';
 import { silentLogger } from '../engine/logger';
@@ -119,11 +120,7 @@ async function startStack(
 }
 
 async function upload(stack: Stack, zip: Buffer): Promise<string> {
-  const res = await fetch(`${stack.url}/v1/batches`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${stack.key}`, 'Content-Type': 'application/zip' },
-    body: new Uint8Array(zip),
-  });
+  const res = await postZip(stack.url, stack.key, zip);
   if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }

@@ -22,13 +22,18 @@ type Service = {
 };
 
 /** Debian's docker-compose validates and resolves a compose file without a Docker engine. */
-function resolve(
-  file: string,
-  envFile?: string,
-): { services: Record<string, Service>; volumes: Record<string, unknown> } {
+type Resolved = { services: Record<string, Service>; volumes: Record<string, unknown> };
+
+function resolve(file: string, envFile?: string): Resolved {
   const args = [...(envFile ? ['--env-file', envFile] : []), '-f', file, 'config'];
   const run = spawnSync('docker-compose', args, { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
+  assert.equal(
+    run.status,
+    0,
+    run.error
+      ? `docker-compose: ${run.error.message} (Debian's docker-compose package; .ci/run installs it)`
+      : run.stderr,
+  );
   assert.doesNotMatch(
     run.stderr,
     /variable is not set/,
@@ -50,8 +55,13 @@ for (const [file, envFile] of [
   ['docker-compose.prod.yml', '.env.prod.example'],
 ] as const) {
   describe(file, () => {
-    const config = resolve(file, envFile);
-    const services = config.services;
+    // Resolved in a hook: a missing docker-compose fails these tests, not the whole run.
+    let config: Resolved;
+    let services: Record<string, Service>;
+    before(() => {
+      config = resolve(file, envFile);
+      services = config.services;
+    });
 
     it('has the whole topology: nginx on 80, three APIs, workers, scheduler, migrate, PostgreSQL 15, Redis', () => {
       for (const name of ['nginx', ...APP_SERVICES, 'migrate', 'postgres', 'redis'])
@@ -112,7 +122,10 @@ for (const [file, envFile] of [
 }
 
 describe('docker-compose.prod.yml in production terms', () => {
-  const config = resolve('docker-compose.prod.yml', '.env.prod.example');
+  let config: Resolved;
+  before(() => {
+    config = resolve('docker-compose.prod.yml', '.env.prod.example');
+  });
 
   it('limits the resources of every long-running service and takes secrets from the env file', () => {
     for (const [name, s] of Object.entries(config.services)) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { postZip } from './testing/upload';
 import { Db } from '../engine/db';
 import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners, hostileCases } from '../engine/testkit/hostile-documents';
@@ -146,11 +147,7 @@ describe('observability of the running stack (metrics, Prometheus, alerts, dashb
       ...hostile.map((c): [string, Buffer] => [`${c.name}.xml`, c.bytes]),
     ];
     const zip = await zipOf(entries);
-    const res = await fetch(`${stack.url}/v1/batches`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/zip' },
-      body: new Uint8Array(zip),
-    });
+    const res = await postZip(stack.url, key, zip);
     assert.equal(res.status, 202);
     const batchId = ((await res.json()) as Json).id as string;
     upload = { reqId: res.headers.get('x-request-id') as string, batchId, zipBytes: zip.length };

@@ -13,6 +13,7 @@ import {
 import { createTestDatabase, testDb, testConfig } from '../engine/testkit/test-databases';
 import { Stack, alive, postgres, startStack } from './testing/native-stack';
 import { rawRequest } from './testing/raw-http';
+import { uploadAll } from './testing/upload';
 
 describe('the native topology, through Nginx (npm start)', function () {
   this.timeout(600_000);
@@ -107,10 +108,6 @@ describe('the native topology, through Nginx (npm start)', function () {
         await zipOf(docs.slice(k, k + 500).map((b, j): [string, Buffer] => [`${k + j}.xml`, b])),
       );
     const before = stack.processes();
-    let next = 0;
-    let accepted = 0;
-    let retries = 0;
-    const batchIds = new Array<string>(zips.length);
     const kills: string[] = [];
     const killOnce = (name: string): void => {
       if (kills.includes(name)) return;
@@ -119,36 +116,15 @@ describe('the native topology, through Nginx (npm start)', function () {
       process.kill(pid, 'SIGKILL');
       kills.push(name);
     };
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (next < zips.length) {
-          const k = next++;
-          for (let attempt = 1; ; attempt++) {
-            const res = await fetch(`${stack.url}/v1/batches`, {
-              method: 'POST',
-              headers: {
-                Authorization: `Bearer ${key}`,
-                'Content-Type': 'application/zip',
-                'Idempotency-Key': `load-${k}`,
-              },
-              body: new Uint8Array(zips[k]),
-            }).catch(() => null);
-            if (res?.status === 202) {
-              batchIds[k] = ((await res.json()) as { id: string }).id;
-              break;
-            }
-            if (res !== null && ![502, 503, 504].includes(res.status))
-              assert.fail(`upload ${k}: ${res.status} ${await res.text()}`);
-            assert.ok(attempt < 60, `upload ${k} never accepted`);
-            retries++;
-            await new Promise((r) => setTimeout(r, 250));
-          }
-          accepted++;
-          if (accepted === 8) killOnce('api-2');
-          if (accepted === 16) killOnce('worker-1');
-        }
-      }),
-    );
+    const { batchIds, retried } = await uploadAll(stack.url, key, zips, {
+      clients: 4,
+      label: 'load',
+      onProgress: (accepted) => {
+        if (accepted === 8) killOnce('api-2');
+        if (accepted === 16) killOnce('worker-1');
+      },
+    });
+    const retries = Object.values(retried).reduce((n, r) => n + r, 0);
     assert.deepEqual(kills, ['api-2', 'worker-1']);
     await waitFor(
       'every batch to complete',

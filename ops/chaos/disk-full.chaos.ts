@@ -8,6 +8,7 @@ import { createSigners } from '../../engine/testkit/hostile-documents';
 import { tenantWithKey, waitForBatches } from '../../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testConfig, testDb } from '../../engine/testkit/test-databases';
 import { Stack, startStack } from '../testing/native-stack';
+import { postZip } from '../testing/upload';
 import { filesIn, zipsOf } from './load';
 
 function mount(dir: string, size: string): void {
@@ -51,15 +52,7 @@ describe('chaos: a full disk under the upload spool', function () {
     const [small] = await zipsOf(signers.main, 50, 50, 8_100_000);
     assert.ok(big.length > 4 * 1024 * 1024, `the big zip (${big.length} bytes) overflows 4 MiB`);
     const upload = (zip: Buffer, idempotencyKey: string): Promise<Response> =>
-      fetch(`${stack.url}/v1/batches`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${key}`,
-          'Content-Type': 'application/zip',
-          'Idempotency-Key': idempotencyKey,
-        },
-        body: new Uint8Array(zip),
-      });
+      postZip(stack.url, key, zip, idempotencyKey);
 
     const full = await upload(big, 'big');
     assert.equal(full.status, 507);

@@ -9,7 +9,8 @@ import {
 } from '../../engine/testkit/pipeline-fixtures';
 import { createTestDatabase, testConfig, testDb } from '../../engine/testkit/test-databases';
 import { Stack, alive, postgres, startStack } from '../testing/native-stack';
-import { reloadNginx, restartRedisEmpty, uploadAll, zipsOf } from './load';
+import { uploadAll } from '../testing/upload';
+import { reloadNginx, restartRedisEmpty, zipsOf } from './load';
 
 /**
  * Faults during load, through the public endpoint of the native topology: an API replica and a

@@ -14,7 +14,8 @@ import { storedZipOf } from '../../engine/testkit/stored-zip';
 import { createTestDatabase, testConfig, testDb } from '../../engine/testkit/test-databases';
 import { Stack, startStack } from '../testing/native-stack';
 import { rawRequest } from '../testing/raw-http';
-import { uploadAll, zipsOf } from './load';
+import { uploadAll } from '../testing/upload';
+import { zipsOf } from './load';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,6 +26,18 @@ function errorCode(body: string): string {
   } catch {
     return `not JSON: ${JSON.stringify(body.slice(0, 200))}`;
   }
+}
+
+/** A response's status and its error code, as the attacks below are judged. */
+async function answerOf(r: Response): Promise<{ status: number; code: string }> {
+  return { status: r.status, code: errorCode(await r.text()) };
+}
+
+/** A stored zip of `count` entries named 0.ext, 1.ext, …, each holding `bytes`. */
+function manyEntries(count: number, ext: string, bytes: Buffer): Buffer {
+  return storedZipOf(
+    Array.from({ length: count }, (_, k): [string, Buffer] => [`${k}.${ext}`, bytes]),
+  );
 }
 
 /**
@@ -92,8 +105,7 @@ describe('chaos: hostile inputs through the public endpoint', function () {
     // The one over DOCUMENT_MAX_BYTES, alone: refused before anything is stored.
     const big = cases.find((c) => c.expected === 'DOCUMENT_TOO_LARGE') as { bytes: Buffer };
     const tooLarge = await post(big.bytes, 'application/xml');
-    assert.equal(tooLarge.status, 413);
-    assert.equal(((await tooLarge.json()) as Json).error.code, 'PAYLOAD_TOO_LARGE');
+    assert.deepEqual(await answerOf(tooLarge), { status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 
   it('answers every attack with its documented status while a normal batch completes', async () => {
@@ -136,7 +148,7 @@ describe('chaos: hostile inputs through the public endpoint', function () {
               const r = await post(
                 await zipOf([['bomb.xml', Buffer.alloc(4 * 1024 * 1024, 0x20)]]),
               );
-              return { status: r.status, code: ((await r.json()) as Json).error.code };
+              return answerOf(r);
             },
             422,
             'ZIP_BOMB',
@@ -147,7 +159,7 @@ describe('chaos: hostile inputs through the public endpoint', function () {
               const r = await post(
                 await zipOf([['bomb.xml', Buffer.alloc(200 * 1024 * 1024, 0x20)]]),
               );
-              return { status: r.status, code: ((await r.json()) as Json).error.code };
+              return answerOf(r);
             },
             413,
             'PAYLOAD_TOO_LARGE',
@@ -158,40 +170,20 @@ describe('chaos: hostile inputs through the public endpoint', function () {
               let zip = await zipOf([['a.xml', Buffer.from('<a/>')]]);
               for (let k = 0; k < 5; k++) zip = await zipOf([[`level${k}.zip`, zip]]);
               const r = await post(zip);
-              return { status: r.status, code: ((await r.json()) as Json).error.code };
+              return answerOf(r);
             },
             422,
             'ARCHIVE_INVALID',
           ],
           [
             'a zip of 100,001 entries',
-            async () => {
-              const r = await post(
-                storedZipOf(
-                  Array.from({ length: 100_001 }, (_, k): [string, Buffer] => [
-                    `${k}.xml`,
-                    Buffer.from('<a/>'),
-                  ]),
-                ),
-              );
-              return { status: r.status, code: ((await r.json()) as Json).error.code };
-            },
+            async () => answerOf(await post(manyEntries(100_001, 'xml', Buffer.from('<a/>')))),
             413,
             'PAYLOAD_TOO_LARGE',
           ],
           [
             'a zip of 100,000 entries none of which is XML',
-            async () => {
-              const r = await post(
-                storedZipOf(
-                  Array.from({ length: 100_000 }, (_, k): [string, Buffer] => [
-                    `${k}.txt`,
-                    Buffer.from('x'),
-                  ]),
-                ),
-              );
-              return { status: r.status, code: ((await r.json()) as Json).error.code };
-            },
+            async () => answerOf(await post(manyEntries(100_000, 'txt', Buffer.from('x')))),
             422,
             'EMPTY_UPLOAD',
           ],
@@ -247,14 +239,7 @@ describe('chaos: hostile inputs through the public endpoint', function () {
         'a/../../b.xml',
       ]) {
         const r = await post(storedZipOf([[name, hostileCases(signers)[0].bytes]]));
-        assert.deepEqual(
-          { status: r.status, code: errorCode(await r.text()) },
-          {
-            status: 422,
-            code: 'ARCHIVE_INVALID',
-          },
-          name,
-        );
+        assert.deepEqual(await answerOf(r), { status: 422, code: 'ARCHIVE_INVALID' }, name);
       }
       for (const p of ['/tmp/nfe-evil.xml', '/etc/nfe-evil.xml', '/b.xml'])
         assert.ok(!existsSync(p), `${p} was not written`);

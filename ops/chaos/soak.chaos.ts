@@ -11,7 +11,8 @@ import {
 import { createTestDatabase, testConfig, testDb } from '../../engine/testkit/test-databases';
 import { Stack, startStack } from '../testing/native-stack';
 import { rssMiB } from '../testing/process-stats';
-import { uploadAll, zipsOf } from './load';
+import { postZip, uploadAll } from '../testing/upload';
+import { zipsOf } from './load';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -118,15 +119,7 @@ describe('chaos: soak at half capacity', function () {
             behindMax = Math.max(behindMax, due - sent);
             const k = sent++;
             const key = await keyFor(Math.floor(k / pool.length));
-            const res = await fetch(`${stack.url}/v1/batches`, {
-              method: 'POST',
-              headers: {
-                Authorization: `Bearer ${key}`,
-                'Content-Type': 'application/zip',
-                'Idempotency-Key': `soak-${k}`,
-              },
-              body: new Uint8Array(pool[k % pool.length]),
-            });
+            const res = await postZip(stack.url, key, pool[k % pool.length], `soak-${k}`);
             assert.equal(res.status, 202, `upload ${k}: ${res.status}`);
             batchIds.push(((await res.json()) as { id: string }).id);
           }

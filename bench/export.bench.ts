@@ -6,6 +6,7 @@ import { createDb } from '../engine/db';
 import { silentLogger } from '../engine/logger';
 import { prepareDatabase } from '../engine/migrate';
 import { createApiKey, createTenant } from '../engine/tenants/api-keys';
+import { placeholderDocument } from './seed-rows';
 
 /**
  * Export benchmark (issue 5): a 1,000,000-row items CSV streamed from PostgreSQL (COPY … TO
@@ -34,18 +35,7 @@ export async function exportBench(invoices: number, itemsPerInvoice: number): Pr
   const tenantId = await createTenant(db, 'export bench');
   const key = await createApiKey(db, tenantId);
   const t0 = Date.now();
-  const batch = (
-    await db.queryText<{ id: string }>(
-      'insert into batches (tenant_id, document_count) values ($1, 1) returning id',
-      [tenantId],
-    )
-  ).rows[0].id;
-  const doc = (
-    await db.queryText<{ id: string }>(
-      "insert into documents (batch_id, tenant_id, seq, chunk, content, sha256, size, verdict) values ($1, $2, 0, 0, 'x', 'x', 1, 'loaded') returning id",
-      [batch, tenantId],
-    )
-  ).rows[0].id;
+  const { batch, doc } = await placeholderDocument(db, tenantId);
   await db.queryText(
     `insert into invoices (tenant_id, chave, document_id, batch_id, kind, model, series, number, issued_at, issued_date, emitter_cnpj, emitter_name,
        recipient_cnpj, recipient_name, v_prod, v_nf, totals, payments, installments, state, digest_algorithm, digest_value)

@@ -4,6 +4,7 @@ import { silentLogger } from '../engine/logger';
 import { prepareDatabase } from '../engine/migrate';
 import { createTenant } from '../engine/tenants/api-keys';
 import { runReconciliation } from '../engine/reconcile/run-reconciliation';
+import { placeholderDocument } from './seed-rows';
 
 /**
  * Reconciliation benchmark (issue 6): one tenant-month of 1,000,000 invoices (2 items each, a few
@@ -27,18 +28,7 @@ export async function reconcileBench(invoices: number): Promise<void> {
   try {
     const tenantId = await createTenant(db, 'reconcile bench');
     const t0 = Date.now();
-    const batch = (
-      await db.queryText<{ id: string }>(
-        'insert into batches (tenant_id, document_count) values ($1, 1) returning id',
-        [tenantId],
-      )
-    ).rows[0].id;
-    const doc = (
-      await db.queryText<{ id: string }>(
-        "insert into documents (batch_id, tenant_id, seq, chunk, content, sha256, size, verdict) values ($1, $2, 0, 0, 'x', 'x', 1, 'loaded') returning id",
-        [batch, tenantId],
-      )
-    ).rows[0].id;
+    const { batch, doc } = await placeholderDocument(db, tenantId);
     // Four issuers × two series; every 1,000th number missing; one in 500 cancelled.
     await db.queryText(
       `insert into invoices (tenant_id, chave, document_id, batch_id, kind, model, series, number, issued_at, issued_date,

@@ -92,6 +92,14 @@ describe('observability of the running stack (metrics, Prometheus, alerts, dashb
       ...workers.map((url): Target => ({ url, job: 'nfe-worker', process: 'worker' })),
     ];
     assert.equal(targets.length, 6, 'three APIs, two workers and the scheduler');
+    // The supervisor lists the addresses when it starts the processes; each listens once booted.
+    for (const t of targets)
+      await waitFor(`${t.url} to answer`, async () =>
+        fetch(t.url).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      );
     const hostOf = (t: Target): string => new URL(t.url).host;
     prometheus = await startPrometheus(
       {

@@ -19,7 +19,7 @@ import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
 import { zipOf } from '../engine/testkit/pipeline-fixtures';
 import { freePorts } from '../ops/testing/native-stack';
-import { cpuSeconds, postgresCpuSeconds, rssMiB } from '../ops/testing/process-stats';
+import { PeakRss, cpuSeconds, postgresCpuSeconds } from '../ops/testing/process-stats';
 
 /**
  * End-to-end benchmark (issue 8): the whole native topology as `npm start` runs it — Nginx, three
@@ -224,14 +224,11 @@ export async function runE2E(options: E2EOptions): Promise<E2EResult> {
   });
   const key = await createApiKey(db, await createTenant(db, 'bench'));
   const stack = await startTopology(options, database);
-  const peaks: Record<string, number> = {};
   const redis = redisPid();
-  const sample = (): void => {
-    const pids = { ...stack.pids(), ...(redis === null ? {} : { redis }) };
-    for (const [name, pid] of Object.entries(pids))
-      peaks[name] = Math.max(peaks[name] ?? 0, rssMiB(pid));
-  };
-  const sampler = setInterval(sample, 100);
+  const sampler = new PeakRss(
+    () => Object.entries({ ...stack.pids(), ...(redis === null ? {} : { redis }) }),
+    100,
+  );
   const cpuBefore = Object.fromEntries(
     Object.entries(stack.pids()).map(([n, pid]) => [n, cpuSeconds(pid)]),
   );
@@ -324,13 +321,13 @@ export async function runE2E(options: E2EOptions): Promise<E2EResult> {
       docsPerSecond: options.documents / seconds,
       uploadMs: quantiles(uploads),
       statusMs: quantiles(statusReads),
-      peakRssMiB: peaks,
+      peakRssMiB: Object.fromEntries(sampler.stop()),
       cpuSeconds: cpu,
       tenths: rates,
     };
   } finally {
     loading = false;
-    clearInterval(sampler);
+    sampler.stop();
     await stack.stop();
     await db.close();
     await admin(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`);

@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../engine/db';
 import { silentLogger } from '../engine/logger';
 import { prepareDatabase } from '../engine/migrate';
 import { createApiKey, createTenant } from '../engine/tenants/api-keys';
+import { rssMiB } from '../ops/testing/process-stats';
 import { placeholderDocument } from './seed-rows';
 
 /**
@@ -15,11 +15,6 @@ import { placeholderDocument } from './seed-rows';
 const ROOT = path.resolve(__dirname, '..', '..');
 const ADMIN_URL =
   process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
 
 export async function exportBench(invoices: number, itemsPerInvoice: number): Promise<void> {
   const database = `nfe_bench_export_${Date.now().toString(36)}`;

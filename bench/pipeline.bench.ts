@@ -9,7 +9,7 @@ import { createApiKey, createTenant } from '../engine/tenants/api-keys';
 import { generateInvoice } from '../engine/testkit/generate-documents';
 import { createSigners } from '../engine/testkit/hostile-documents';
 import { zipOf } from '../engine/testkit/pipeline-fixtures';
-import { cpuSeconds, postgresCpuSeconds, rssMiB } from '../ops/testing/process-stats';
+import { PeakRss, cpuSeconds, postgresCpuSeconds, rssMiB } from '../ops/testing/process-stats';
 
 /**
  * Pipeline benchmark (issue 3): generated documents uploaded as zips straight to one API process,
@@ -25,24 +25,6 @@ function databaseUrl(name: string): string {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
   return u.toString();
-}
-
-class PeakSampler {
-  readonly peaks = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  constructor(private readonly processes: ReadonlyArray<readonly [string, ChildProcess]>) {}
-  start(): void {
-    this.timer = setInterval(() => {
-      for (const [name, p] of this.processes) {
-        if (p.pid !== undefined)
-          this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, rssMiB(p.pid)));
-      }
-    }, 50);
-  }
-  stop(): Map<string, number> {
-    if (this.timer) clearInterval(this.timer);
-    return this.peaks;
-  }
 }
 
 interface Stack {
@@ -160,16 +142,12 @@ async function run(
   uploaders: number,
 ): Promise<RunResult> {
   const stack = await startStack(mode, mode, workerCount, port);
-  const sampler = new PeakSampler([
+  const named: [string, ChildProcess][] = [
     ['api', stack.api],
     ...stack.workers.map((w, k): [string, ChildProcess] => [`worker${k + 1}`, w]),
-  ]);
+  ];
+  const sampler = new PeakRss(() => named.map(([n, p]) => [n, p.pid]), 50);
   try {
-    sampler.start();
-    const named: [string, ChildProcess][] = [
-      ['api', stack.api],
-      ...stack.workers.map((w, k): [string, ChildProcess] => [`worker${k + 1}`, w]),
-    ];
     const cpuBefore = new Map(named.map(([n, p]) => [n, cpuSeconds(p.pid as number)]));
     const pgBefore = postgresCpuSeconds();
     const t0 = Date.now();
@@ -198,16 +176,16 @@ async function largeUpload(
   port: number,
 ): Promise<{ mib: number; peak: number; seconds: number }> {
   const stack = await startStack('large', 'copy', 0, port);
-  const sampler = new PeakSampler([['api', stack.api]]);
+  const baseline = rssMiB(stack.api.pid as number);
+  const sampler = new PeakRss(() => [['api', stack.api.pid]], 50);
   try {
-    const baseline = rssMiB(stack.api.pid as number);
-    sampler.start();
     const t0 = Date.now();
     await upload(stack, zip);
     const seconds = (Date.now() - t0) / 1000;
     const peak = sampler.stop().get('api') ?? 0;
     return { mib: zip.length / 1024 / 1024, peak: Math.max(peak, baseline), seconds };
   } finally {
+    sampler.stop();
     await stack.stop();
   }
 }

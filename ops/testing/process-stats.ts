@@ -34,3 +34,26 @@ export function postgresCpuSeconds(): number {
   }
   return total;
 }
+
+/**
+ * The peak resident memory of named processes, sampled every `everyMs` from the moment it is
+ * created until `stop()`. `pids` is asked at every sample, so restarted processes are followed.
+ */
+export class PeakRss {
+  private readonly peaks = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pids: () => Iterable<readonly [string, number | null | undefined]>, everyMs: number) {
+    this.timer = setInterval(() => {
+      for (const [name, pid] of pids())
+        if (pid !== null && pid !== undefined)
+          this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, rssMiB(pid)));
+    }, everyMs);
+  }
+
+  /** Stops sampling; the peak of every process seen, in MiB. */
+  stop(): Map<string, number> {
+    clearInterval(this.timer);
+    return this.peaks;
+  }
+}

@@ -1,10 +1,20 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Config, Db, IngestJob, Logger, Metrics, ReconciliationJob } from '../engine/index';
+import {
+  Config,
+  Db,
+  IngestJob,
+  Logger,
+  Metrics,
+  ReconciliationJob,
+  UploadStore,
+} from '../engine/index';
 
 /** What the API needs from the outside world; built by main.ts, replaced in tests. */
 export interface AppDeps {
   readonly db: Db;
+  /** Examines and stores received uploads (a thread of its own in a running API). */
+  readonly uploads: UploadStore;
   readonly redis: Redis;
   readonly queue: Queue<IngestJob>;
   readonly reconciliationQueue: Queue<ReconciliationJob>;

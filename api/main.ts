@@ -8,6 +8,7 @@ import {
   createRedis,
   loadConfig,
   onShutdown,
+  threadedUploadStore,
 } from '../engine/index';
 import { createApp } from './app';
 
@@ -21,6 +22,17 @@ async function main(): Promise<void> {
     poolSize: config.dbPoolSize,
     logger,
   });
+  const uploads = threadedUploadStore(
+    {
+      databaseUrl: config.databaseUrl,
+      applicationName: `nfe-ingest-api-${config.apiPort}-store`,
+      concurrency: config.uploadStoreConcurrency,
+      limits: config,
+      nice: config.uploadStoreNice,
+      logLevel: config.logLevel,
+    },
+    logger,
+  );
   const redis = createRedis(config.redisUrl, 'nfe-ingest-api', { failFast: true });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queue = createIngestQueue(redis, {
@@ -34,6 +46,7 @@ async function main(): Promise<void> {
   const app = createApp({
     reconciliationQueue,
     db,
+    uploads,
     redis,
     queue,
     config,
@@ -61,6 +74,7 @@ async function main(): Promise<void> {
           server.once('close', () => clearInterval(timer));
         }),
     },
+    { name: 'stop the upload store', run: () => uploads.close() },
     { name: 'close queues', run: () => Promise.all([queue.close(), reconciliationQueue.close()]) },
     { name: 'close database pool', run: () => db.close() },
     { name: 'close redis', run: () => redis.quit() },

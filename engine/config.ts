@@ -18,6 +18,11 @@ export interface Config {
   readonly uploadMaxEntries: number;
   /** Uploads an API process stores into PostgreSQL at once (the rest are spooled and wait). */
   readonly uploadStoreConcurrency: number;
+  /**
+   * Niceness of the thread that examines and stores uploads (Linux: that thread only): storing is
+   * batch work, the API's event loop answers requests ahead of it.
+   */
+  readonly uploadStoreNice: number;
   /** One document (a zip entry or an XML part). */
   readonly documentMaxBytes: number;
   /** Inflated / compressed size of a zip entry beyond which it is treated as a zip bomb. */
@@ -144,6 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
     uploadMaxBytes: int('UPLOAD_MAX_BYTES', 512 * MiB, 1024),
     uploadMaxEntries: int('UPLOAD_MAX_ENTRIES', 100_000, 1),
     uploadStoreConcurrency: int('UPLOAD_STORE_CONCURRENCY', 1, 1, 64),
+    uploadStoreNice: int('UPLOAD_STORE_NICE', 10, 0, 19),
     documentMaxBytes: int('DOCUMENT_MAX_BYTES', 5 * MiB, 1024),
     zipMaxRatio: int('ZIP_MAX_RATIO', 200, 2),
     zipMaxInflatedBytes: int('ZIP_MAX_INFLATED_BYTES', 4096 * MiB, MiB),

@@ -23,8 +23,10 @@ export {
   jobIds,
 } from './queue/queues';
 export type { IngestJob, ReconciliationJob } from './queue/queues';
-export { spoolUpload, uploadKind } from './ingest/spool-upload';
-export type { SpooledUpload, UploadLimits } from './ingest/spool-upload';
+export { receiveUpload, spoolUpload, uploadKind, uploadLimits } from './ingest/spool-upload';
+export type { ReceivedUpload, SpooledUpload, UploadLimits } from './ingest/spool-upload';
+export { inlineUploadStore, threadedUploadStore } from './ingest/upload-store';
+export type { StoredUpload, UploadStore } from './ingest/upload-store';
 export { batchJson, storeBatch } from './ingest/store-batch';
 export type { BatchRow } from './ingest/store-batch';
 export { findKeyOwner } from './tenants/api-keys';

@@ -4,8 +4,7 @@ import {
   NfeError,
   batchJson,
   enqueueChunks,
-  spoolUpload,
-  storeBatch,
+  receiveUpload,
   uploadKind,
 } from '../../engine/index';
 import { AppDeps, AppState } from '../context';
@@ -53,8 +52,9 @@ function semaphore(n: number): { acquire(): Promise<() => void> } {
 export function batchRoutes(deps: AppDeps): Router<AppState> {
   const router = new Router<AppState>();
   const { db, queue, config } = deps;
-  // Uploads spool in parallel, but store (COPY into PostgreSQL) a few at a time per process:
-  // concurrent COPYs only share the same CPUs and disk, and queue every other request behind them.
+  // Uploads are received in parallel, but stored (examined, inflated, COPY'd into PostgreSQL, off
+  // this event loop) a few at a time per process: concurrent COPYs only share the same CPUs and
+  // disk.
   const storing = semaphore(config.uploadStoreConcurrency);
 
   async function loadBatch(tenantId: string, id: string): Promise<BatchRow> {
@@ -84,10 +84,10 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
       throw new NfeError('BAD_REQUEST', 'clientReference is longer than 200 characters');
     const callbackUrl = optionalUrl(query.callbackUrl ?? ctx.get('X-Callback-Url'), 'callbackUrl');
 
-    const upload = await spoolUpload(kind, ctx.req, ctx.req.headers, config);
+    const received = await receiveUpload(kind, ctx.req, ctx.req.headers, config);
     const release = await storing.acquire();
     try {
-      const stored = await storeBatch(db, upload, {
+      const stored = await deps.uploads.store(received, {
         tenantId: ctx.state.tenantId,
         idempotencyKey,
         clientReference,
@@ -97,12 +97,12 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
       });
       const log = ctx.state.log.child({ batchId: stored.batch.id });
       if (stored.created) {
-        deps.metrics.uploadBytes.inc(upload.bodyBytes);
-        deps.metrics.uploadDocuments.inc(upload.documentCount);
+        deps.metrics.uploadBytes.inc(received.bodyBytes);
+        deps.metrics.uploadDocuments.inc(stored.documentCount);
         log.info(
           {
-            documents: upload.documentCount,
-            skipped: upload.skippedCount,
+            documents: stored.documentCount,
+            skipped: stored.skippedCount,
             chunks: stored.chunks.length,
           },
           'batch stored',
@@ -125,7 +125,7 @@ export function batchRoutes(deps: AppDeps): Router<AppState> {
       ctx.body = batchJson(stored.batch);
     } finally {
       release();
-      await upload.dispose();
+      await received.dispose();
     }
   });
 

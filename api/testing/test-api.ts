@@ -11,6 +11,7 @@ import {
   createMetrics,
   createRedis,
   silentLogger,
+  threadedUploadStore,
 } from '../../engine/index';
 import { testDb } from '../../engine/testkit/test-databases';
 import { createIngestWorker } from '../../engine/workers/ingest.worker';
@@ -59,8 +60,21 @@ export async function startTestApi(
   const reconciliationQueue = createReconciliationQueue(redis, config.queuePrefix);
   const metrics = createMetrics('test-api', { defaults: false });
   const workerMetrics = createMetrics('test-worker', { defaults: false });
+  // The upload store thread, as an API process runs it.
+  const uploads = threadedUploadStore(
+    {
+      databaseUrl: config.databaseUrl,
+      applicationName: 'nfe-test-api-store',
+      concurrency: config.uploadStoreConcurrency,
+      limits: config,
+      nice: 0,
+      logLevel: 'silent',
+    },
+    silentLogger,
+  );
   const app = createApp({
     db,
+    uploads,
     redis,
     queue,
     reconciliationQueue,
@@ -131,6 +145,7 @@ export async function startTestApi(
       await webhookQueue?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await uploads.close();
       await queue.close();
       await reconciliationQueue.close();
       await redis.quit();

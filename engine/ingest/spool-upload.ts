@@ -37,6 +37,17 @@ export type UploadLimits = Pick<
   | 'tmpDir'
 >;
 
+export function uploadLimits(config: UploadLimits): UploadLimits {
+  return {
+    uploadMaxBytes: config.uploadMaxBytes,
+    uploadMaxEntries: config.uploadMaxEntries,
+    documentMaxBytes: config.documentMaxBytes,
+    zipMaxRatio: config.zipMaxRatio,
+    zipMaxInflatedBytes: config.zipMaxInflatedBytes,
+    tmpDir: config.tmpDir,
+  };
+}
+
 export interface UploadDocument {
   /** Entry name inside the zip (nested zips joined with "!"), the multipart filename, or null. */
   readonly name: string | null;
@@ -54,7 +65,23 @@ interface ListedDocument {
   readonly crc32: number;
 }
 
-export interface SpooledUpload {
+/**
+ * An upload as received: the body read and spooled (zips on disk, XML parts in memory), its size
+ * limits enforced, nothing examined yet. Plain data, so that it can be handed to another thread.
+ */
+export interface ReceivedUpload {
+  /** Bytes of the request body as received. */
+  readonly bodyBytes: number;
+  readonly parts: readonly Part[];
+}
+
+/** A received upload and the temporary directory that holds its spooled parts. */
+export interface SpooledBody extends ReceivedUpload {
+  dispose(): Promise<void>;
+}
+
+/** An upload examined: every limit checked, documents counted and fingerprinted. */
+export interface ExaminedUpload {
   /** Bytes of the request body as received. */
   readonly bodyBytes: number;
   readonly documentCount: number;
@@ -66,10 +93,13 @@ export interface SpooledUpload {
    */
   readonly fingerprint: Buffer;
   documents(): AsyncGenerator<UploadDocument>;
+}
+
+export interface SpooledUpload extends ExaminedUpload {
   dispose(): Promise<void>;
 }
 
-type Part =
+export type Part =
   | { kind: 'xml'; name: string | null; bytes: Buffer }
   | { kind: 'zip'; name: string | null; file: string };
 
@@ -312,15 +342,15 @@ async function* partDocuments(
 }
 
 /**
- * Reads the request body (already known to be within the content types we take), checks every
- * limit and fingerprints the documents. Throws NfeError (413, 415, 422, 400) with nothing stored.
+ * Reads the request body (already known to be within the content types we take) into a temporary
+ * directory, enforcing the size limits as it arrives. Throws NfeError (413, 400) with nothing kept.
  */
-export async function spoolUpload(
+export async function receiveUpload(
   kind: UploadKind,
   body: Readable,
   headers: Record<string, string | string[] | undefined>,
   limits: UploadLimits,
-): Promise<SpooledUpload> {
+): Promise<SpooledBody> {
   const dir = await fs.mkdtemp(path.join(limits.tmpDir, 'nfe-upload-'));
   const dispose = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
   const received = { bytes: 0 };
@@ -338,39 +368,65 @@ export async function spoolUpload(
     } else {
       parts = await spoolMultipart(body, headers, limits, dir, received);
     }
-
-    const walk: Walk = { documents: 0, skipped: 0, inflated: 0 };
-    const fingerprint = createHash('sha256');
-    const turns = cooperative();
-    for await (const doc of partDocuments(parts, limits, walk, true)) {
-      await turns.pause();
-      fingerprint.update(`${doc.name ?? ''}\u0000`);
-      if (doc.bytes !== null) fingerprint.update(createHash('sha256').update(doc.bytes).digest());
-      else fingerprint.update(`${doc.size}:${doc.crc32}`);
-      fingerprint.update('\n');
-    }
-    if (walk.documents === 0) {
-      throw new NfeError(
-        'EMPTY_UPLOAD',
-        walk.skipped > 0
-          ? `no .xml document among the ${walk.skipped} entries received`
-          : 'the upload holds no document',
-      );
-    }
-    return {
-      bodyBytes: received.bytes,
-      documentCount: walk.documents,
-      skippedCount: walk.skipped,
-      fingerprint: fingerprint.digest(),
-      documents: async function* () {
-        const read = partDocuments(parts, limits, { documents: 0, skipped: 0, inflated: 0 }, false);
-        for await (const doc of read) yield { name: doc.name, bytes: doc.bytes as Buffer };
-      },
-      dispose,
-    };
+    return { bodyBytes: received.bytes, parts, dispose };
   } catch (err) {
     await dispose();
     body.resume(); // drain whatever is left so the connection can answer
+    throw err;
+  }
+}
+
+/**
+ * Checks every limit of a received upload (entries, nesting, sizes, zip bombs) and fingerprints
+ * its documents, reading only the zips' central directories. Throws NfeError (413, 422).
+ */
+export async function examineUpload(
+  received: ReceivedUpload,
+  limits: UploadLimits,
+): Promise<ExaminedUpload> {
+  const { parts } = received;
+  const walk: Walk = { documents: 0, skipped: 0, inflated: 0 };
+  const fingerprint = createHash('sha256');
+  const turns = cooperative();
+  for await (const doc of partDocuments(parts, limits, walk, true)) {
+    await turns.pause();
+    fingerprint.update(`${doc.name ?? ''}\u0000`);
+    if (doc.bytes !== null) fingerprint.update(createHash('sha256').update(doc.bytes).digest());
+    else fingerprint.update(`${doc.size}:${doc.crc32}`);
+    fingerprint.update('\n');
+  }
+  if (walk.documents === 0) {
+    throw new NfeError(
+      'EMPTY_UPLOAD',
+      walk.skipped > 0
+        ? `no .xml document among the ${walk.skipped} entries received`
+        : 'the upload holds no document',
+    );
+  }
+  return {
+    bodyBytes: received.bodyBytes,
+    documentCount: walk.documents,
+    skippedCount: walk.skipped,
+    fingerprint: fingerprint.digest(),
+    documents: async function* () {
+      const read = partDocuments(parts, limits, { documents: 0, skipped: 0, inflated: 0 }, false);
+      for await (const doc of read) yield { name: doc.name, bytes: doc.bytes as Buffer };
+    },
+  };
+}
+
+/** receiveUpload then examineUpload, in this thread: the upload ready to store. */
+export async function spoolUpload(
+  kind: UploadKind,
+  body: Readable,
+  headers: Record<string, string | string[] | undefined>,
+  limits: UploadLimits,
+): Promise<SpooledUpload> {
+  const received = await receiveUpload(kind, body, headers, limits);
+  try {
+    return { ...(await examineUpload(received, limits)), dispose: received.dispose };
+  } catch (err) {
+    await received.dispose();
     throw err;
   }
 }

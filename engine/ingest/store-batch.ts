@@ -9,7 +9,7 @@ import {
   copyStatement,
 } from '../load/copy-format';
 import { cooperative } from '../cooperate';
-import { SpooledUpload } from './spool-upload';
+import { ExaminedUpload } from './spool-upload';
 
 export interface BatchRow {
   readonly id: string;
@@ -105,7 +105,7 @@ export function chunksOf(documentCount: number, chunkSize: number): number[] {
  */
 export async function storeBatch(
   db: Db,
-  upload: SpooledUpload,
+  upload: ExaminedUpload,
   batch: NewBatch,
 ): Promise<StoredBatch> {
   return db.withTransaction(async (tx) => {

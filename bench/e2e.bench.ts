@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
@@ -98,9 +98,11 @@ async function admin(sql: string): Promise<void> {
 
 /**
  * The zips of a data set, generated once and kept in .tmp/bench-e2e (signing 200,000 documents
- * takes minutes; the product and the reference runs read the same bytes).
+ * takes minutes; the product and the reference runs read the same bytes). Once written they are
+ * flushed to disk: otherwise the measurement that follows pays for their writeback, and
+ * PostgreSQL's commits wait behind it.
  */
-async function dataset(
+export async function dataset(
   documents: number,
   items: number | undefined,
   perZip: number,
@@ -126,6 +128,7 @@ async function dataset(
       await writeFile(path.join(dir, `${String(n).padStart(5, '0')}.zip`), await zipOf(entries));
     }
     await writeFile(done, '');
+    spawnSync('sync');
   }
   return readdirSync(dir)
     .filter((f) => f.endsWith('.zip'))

@@ -18,6 +18,36 @@ import {
 
 const set = (...names: string[]): ReadonlySet<string> => new Set(names);
 
+/** The concrete group of a tax (ICMS00, PISAliq…) as the one modelled child of its wrapper. */
+const GROUP_SETS = new Map<string, ReadonlySet<string>>();
+function groupSet(local: string): ReadonlySet<string> {
+  let found = GROUP_SETS.get(local);
+  if (found === undefined) {
+    found = set(local);
+    // Group names come from the document: bounded, so that hostile ones cannot grow it.
+    if (GROUP_SETS.size < 1024) GROUP_SETS.set(local, found);
+  }
+  return found;
+}
+
+/** The fields a tax group is modelled by; the rest of the group is kept as JSON. */
+interface TaxFields {
+  readonly base: string;
+  readonly rate: string;
+  readonly value: string;
+  readonly modelled: ReadonlySet<string>;
+}
+const taxFields = (base: string, rate: string, value: string): TaxFields => ({
+  base,
+  rate,
+  value,
+  modelled: set('CST', 'CSOSN', base, rate, value),
+});
+const ICMS_FIELDS = taxFields('vBC', 'pICMS', 'vICMS');
+const IPI_FIELDS = taxFields('vBC', 'pIPI', 'vIPI');
+const PIS_FIELDS = taxFields('vBC', 'pPIS', 'vPIS');
+const COFINS_FIELDS = taxFields('vBC', 'pCOFINS', 'vCOFINS');
+
 const INF_NFE_MODELLED = set('ide', 'emit', 'dest', 'det', 'total', 'pag', 'cobr');
 const IDE_MODELLED = set(
   'cUF',
@@ -155,19 +185,19 @@ class InvoiceParser {
   }
 
   /** ICMS, IPI, PIS, COFINS: one concrete group inside a wrapper (ICMS/ICMS00, PIS/PISAliq, …). */
-  tax(wrapper: XmlElement | undefined, base: string, rate: string, value: string): TaxGroup | null {
+  tax(wrapper: XmlElement | undefined, f: TaxFields): TaxGroup | null {
     if (wrapper === undefined) return null;
     const extra: JsonObject = {};
     const group = wrapper.children.find((c) => c.children.length > 0);
     const fields = group ?? wrapper;
-    if (group !== undefined) this.r.extras(wrapper, set(group.local), '', extra);
-    this.r.extras(fields, set('CST', 'CSOSN', base, rate, value), '', extra);
+    if (group !== undefined) this.r.extras(wrapper, groupSet(group.local), '', extra);
+    this.r.extras(fields, f.modelled, '', extra);
     return {
       group: group?.local ?? null,
       cst: this.r.text(fields, 'CST') ?? this.r.text(fields, 'CSOSN'),
-      base: this.r.text(fields, base),
-      rate: this.r.text(fields, rate),
-      value: this.r.text(fields, value),
+      base: this.r.text(fields, f.base),
+      rate: this.r.text(fields, f.rate),
+      value: this.r.text(fields, f.value),
       extra: nonEmpty(extra),
     };
   }
@@ -202,10 +232,10 @@ class InvoiceParser {
       freight: o('vFrete'),
       insurance: o('vSeg'),
       otherCharges: o('vOutro'),
-      icms: this.tax(imposto?.child('ICMS'), 'vBC', 'pICMS', 'vICMS'),
-      ipi: this.tax(imposto?.child('IPI'), 'vBC', 'pIPI', 'vIPI'),
-      pis: this.tax(imposto?.child('PIS'), 'vBC', 'pPIS', 'vPIS'),
-      cofins: this.tax(imposto?.child('COFINS'), 'vBC', 'pCOFINS', 'vCOFINS'),
+      icms: this.tax(imposto?.child('ICMS'), ICMS_FIELDS),
+      ipi: this.tax(imposto?.child('IPI'), IPI_FIELDS),
+      pis: this.tax(imposto?.child('PIS'), PIS_FIELDS),
+      cofins: this.tax(imposto?.child('COFINS'), COFINS_FIELDS),
       totalTaxes: this.r.text(imposto, 'vTotTrib'),
       additionalInfo: this.r.text(det, 'infAdProd'),
       extra: nonEmpty(extra),

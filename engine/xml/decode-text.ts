@@ -84,6 +84,28 @@ function normalizeLineEnds(s: string): string {
 }
 
 /**
+ * Each document's bytes as one latin1 string (one character per byte), made when its first field
+ * is read: a field is then a substring of it, not a decoding call of its own — an NF-e is read
+ * field by field, a few hundred of them.
+ */
+const asLatin1 = new WeakMap<XmlDocument, string>();
+const NON_ASCII = /[\u0080-\u00ff]/;
+
+/** The bytes [start, end) decoded, for text known to hold no reference, CR or markup. */
+function plainText(doc: XmlDocument, start: number, end: number): string {
+  let all = asLatin1.get(doc);
+  if (all === undefined) {
+    all = (doc.bytes as Buffer).toString('latin1');
+    asLatin1.set(doc, all);
+  }
+  const text = all.substring(start, end);
+  // In a UTF-8 document a byte above 0x7f is part of a multi-byte character: decode those properly.
+  if (doc.encoding === 'utf8' && NON_ASCII.test(text))
+    return (doc.bytes as Buffer).toString('utf8', start, end);
+  return text;
+}
+
+/**
  * The text directly inside an element (child elements skipped). For the leaf fields of an NF-e this
  * is the field value.
  */
@@ -92,7 +114,7 @@ export function textOf(doc: XmlDocument, el: XmlElement): string {
   const children = el.children;
   if (children.length === 0) {
     if (!el.hasEscapesInContent && !el.hasMarkupInContent) {
-      return b.toString(doc.encoding, el.openEnd, el.closeStart);
+      return plainText(doc, el.openEnd, el.closeStart);
     }
     return decodeCharacterData(b, doc.encoding, el.openEnd, el.closeStart);
   }

@@ -48,6 +48,20 @@ function fail(b: Uint8Array, at: number, what: string): never {
   throw new VerdictError('MALFORMED_XML', `${what} (${lineAndColumn(b, at)})`);
 }
 
+/**
+ * Bytes the character-data loop must look at (markup, references, control characters and, in a
+ * latin1 document, bytes that canonical UTF-8 rewrites); every other byte is skipped by one lookup.
+ */
+function textStops(latin1: boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 0x20; c++) t[c] = 1;
+  t[LT] = t[AMP] = t[GT] = 1;
+  if (latin1) t.fill(1, 0x80);
+  return t;
+}
+const TEXT_STOPS_UTF8 = textStops(false);
+const TEXT_STOPS_LATIN1 = textStops(true);
+
 function hasHighByte(b: Uint8Array, s: number, e: number): boolean {
   for (let k = s; k < e; k++) if (b[k] >= 0x80) return true;
   return false;
@@ -171,6 +185,7 @@ export function scanXml(input: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIM
   }
   const nameOf = (s: number, e: number): string => internName(b, s, e, encoding);
   const latin1 = encoding === 'latin1';
+  const textStop = latin1 ? TEXT_STOPS_LATIN1 : TEXT_STOPS_UTF8;
 
   const elementsWithId: XmlElement[] = [];
   const signatures: XmlElement[] = [];
@@ -187,6 +202,7 @@ export function scanXml(input: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIM
       let rewrite = false; // canonicalization must change these bytes
       for (; i < n; i++) {
         const t = b[i];
+        if (textStop[t] === 0) continue;
         if (t === LT) break;
         if (t < 0x20) {
           if (t === CR) escapes = true;
@@ -424,7 +440,12 @@ export function scanXml(input: Uint8Array, limits: ScanLimits = DEFAULT_SCAN_LIM
     }
 
     if (namespaces !== null) el.namespaces = namespaces;
-    const ns = el.lookupNamespace(prefix);
+    // Declaring nothing, an element's prefix is bound as at its parent: when the parent has the
+    // same prefix, that binding is the parent's own namespace (no walk up the tree).
+    const ns =
+      namespaces === null && current !== null && current.prefix === prefix
+        ? current.ns
+        : el.lookupNamespace(prefix);
     if (ns === undefined || (prefix !== '' && ns === ''))
       fail(b, i, `unbound namespace prefix ${prefix}:`);
     el.ns = ns;

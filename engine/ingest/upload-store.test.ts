@@ -100,6 +100,32 @@ describe('upload store thread', function () {
     }
   });
 
+  it('moves the memory of large XML parts to the thread instead of copying it', async () => {
+    const doc = generateInvoice(signer, { seed: 995 });
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(doc.bytes)]), 'one.xml');
+    const request = new Request('http://upload.test/', { method: 'POST', body: form });
+    const body = Buffer.from(await request.arrayBuffer());
+    const received = await receiveUpload(
+      'multipart',
+      Readable.from([body]),
+      { 'content-type': request.headers.get('content-type') ?? '' },
+      config,
+    );
+    spools.push(received);
+    const part = received.parts[0];
+    assert.equal(part.kind, 'xml');
+    assert.equal(part.kind === 'xml' ? part.bytes.length : -1, doc.bytes.length);
+    const stored = await store.store(received, batch());
+    assert.equal(part.kind === 'xml' ? part.bytes.length : -1, 0, 'detached: moved, not copied');
+    const row = (
+      await db.queryText<{ content: Buffer }>('select content from documents where batch_id = $1', [
+        stored.batch.id,
+      ])
+    ).rows[0];
+    assert.ok(row.content.equals(doc.bytes), 'stored byte for byte');
+  });
+
   it("returns the thread's refusals as the NfeError they were, with their status", async () => {
     const refused = await store
       .store(
@@ -115,7 +141,10 @@ describe('upload store thread', function () {
 
   it('fails what a dead thread held with a retryable 503, and the next upload starts a new one', async () => {
     // A request the thread cannot even read kills it (an uncaught exception in its handler).
-    const broken = { bodyBytes: 0, parts: null } as unknown as ReceivedUpload;
+    const broken = {
+      bodyBytes: 0,
+      parts: [{ kind: 'xml', name: null, bytes: null }],
+    } as unknown as ReceivedUpload;
     const lost = await store.store(broken, batch()).catch((err: unknown) => err);
     assert.ok(lost instanceof NfeError, String(lost));
     assert.equal(lost.status, 503);

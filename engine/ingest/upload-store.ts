@@ -95,6 +95,26 @@ export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/**
+ * The memory of XML parts that own it whole is moved to the thread, not copied: a multipart upload
+ * can hold hundreds of MiB of them. (Small parts share Node's buffer pool and are copied.)
+ */
+function transferable(received: ReceivedUpload): ArrayBuffer[] {
+  const moved = new Set<ArrayBuffer>();
+  for (const p of received.parts) {
+    const bytes = p.kind === 'xml' ? p.bytes : null;
+    if (
+      bytes !== null &&
+      bytes.buffer instanceof ArrayBuffer &&
+      bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.byteLength > 0
+    )
+      moved.add(bytes.buffer);
+  }
+  return [...moved];
+}
+
 function revivedStored(stored: StoredUpload): StoredUpload {
   const batch: BatchRow = {
     ...stored.batch,
@@ -172,7 +192,7 @@ export function threadedUploadStore(
           batch,
         };
         w.ref();
-        w.postMessage(request);
+        w.postMessage(request, transferable(received));
       }).finally(() => {
         if (pending.size === 0) w.unref();
       });

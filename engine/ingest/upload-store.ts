@@ -32,14 +32,6 @@ export async function examineAndStore(
   return { ...stored, documentCount: upload.documentCount, skippedCount: upload.skippedCount };
 }
 
-/** Examines and stores on the calling thread (the CLI, tests of the engine alone). */
-export function inlineUploadStore(db: Db, limits: UploadLimits): UploadStore {
-  return {
-    store: (received, batch) => examineAndStore(db, limits, received, batch),
-    close: async () => undefined,
-  };
-}
-
 export interface UploadStoreThreadOptions {
   readonly databaseUrl: string;
   readonly applicationName: string;

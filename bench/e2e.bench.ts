@@ -182,22 +182,39 @@ async function startTopology(options: E2EOptions, database: string): Promise<Run
     url,
     runtimeDir,
     child,
-    pids: () =>
-      Object.fromEntries(
-        (
-          JSON.parse(readFileSync(path.join(runtimeDir, 'processes.json'), 'utf8')) as {
-            name: string;
-            pid: number | null;
-          }[]
-        )
-          .filter((p) => p.pid !== null)
-          .map((p) => [p.name, p.pid as number]),
-      ),
+    pids: () => {
+      const listed = (
+        JSON.parse(readFileSync(path.join(runtimeDir, 'processes.json'), 'utf8')) as {
+          name: string;
+          pid: number | null;
+        }[]
+      ).filter((p) => p.pid !== null);
+      const pids: Record<string, number> = {};
+      for (const p of listed) {
+        pids[p.name] = p.pid as number;
+        // Nginx's master only supervises: its worker processes do the proxying.
+        if (p.name === 'nginx')
+          childPids(p.pid as number).forEach((child, k) => (pids[`nginx-worker-${k + 1}`] = child));
+      }
+      return pids;
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter((c) => c !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function redisPid(): number | null {

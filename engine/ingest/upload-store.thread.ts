@@ -2,12 +2,12 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDb } from '../db';
 import { createLogger } from '../logger';
+import { asBuffer } from '../xml/scan-xml';
 import { Part } from './spool-upload';
 import {
   StoreReply,
   StoreRequest,
   UploadStoreThreadOptions,
-  asBuffer,
   examineAndStore,
   sendableError,
 } from './upload-store';

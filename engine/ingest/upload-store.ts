@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Db } from '../db';
 import { ERROR_CODES, ErrorCode, NfeError } from '../errors';
 import { Logger } from '../logger';
+import { asBuffer } from '../xml/scan-xml';
 import { ReceivedUpload, UploadLimits, examineUpload, uploadLimits } from './spool-upload';
 import { BatchRow, NewBatch, StoredBatch, storeBatch } from './store-batch';
 
@@ -82,11 +83,6 @@ function revivedError(sent: SentError): Error {
   return err;
 }
 
-/** Structured cloning hands Buffers back as plain Uint8Arrays. */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
 /**
  * The memory of XML parts that own it whole is moved to the thread, not copied: a multipart upload
  * can hold hundreds of MiB of them. (Small parts share Node's buffer pool and are copied.)
@@ -107,6 +103,7 @@ function transferable(received: ReceivedUpload): ArrayBuffer[] {
   return [...moved];
 }
 
+/** Structured cloning hands Buffers back as plain Uint8Arrays: asBuffer views them as Buffers. */
 function revivedStored(stored: StoredUpload): StoredUpload {
   const batch: BatchRow = {
     ...stored.batch,

@@ -9,6 +9,7 @@ import {
   loadConfig,
   onShutdown,
   threadedUploadStore,
+  uploadStoreOptions,
 } from '../engine/index';
 import { createApp } from './app';
 
@@ -23,14 +24,7 @@ async function main(): Promise<void> {
     logger,
   });
   const uploads = threadedUploadStore(
-    {
-      databaseUrl: config.databaseUrl,
-      applicationName: `nfe-ingest-api-${config.apiPort}-store`,
-      concurrency: config.uploadStoreConcurrency,
-      limits: config,
-      nice: config.uploadStoreNice,
-      logLevel: config.logLevel,
-    },
+    uploadStoreOptions(config, `nfe-ingest-api-${config.apiPort}-store`),
     logger,
   );
   const redis = createRedis(config.redisUrl, 'nfe-ingest-api', { failFast: true });

@@ -25,7 +25,7 @@ export {
 export type { IngestJob, ReconciliationJob } from './queue/queues';
 export { receiveUpload, spoolUpload, uploadKind, uploadLimits } from './ingest/spool-upload';
 export type { ReceivedUpload, SpooledUpload, UploadLimits } from './ingest/spool-upload';
-export { threadedUploadStore } from './ingest/upload-store';
+export { threadedUploadStore, uploadStoreOptions } from './ingest/upload-store';
 export type { StoredUpload, UploadStore } from './ingest/upload-store';
 export { batchJson, storeBatch } from './ingest/store-batch';
 export type { BatchRow } from './ingest/store-batch';

@@ -12,6 +12,7 @@ import {
   createRedis,
   silentLogger,
   threadedUploadStore,
+  uploadStoreOptions,
 } from '../../engine/index';
 import { testDb } from '../../engine/testkit/test-databases';
 import { createIngestWorker } from '../../engine/workers/ingest.worker';
@@ -62,14 +63,7 @@ export async function startTestApi(
   const workerMetrics = createMetrics('test-worker', { defaults: false });
   // The upload store thread, as an API process runs it.
   const uploads = threadedUploadStore(
-    {
-      databaseUrl: config.databaseUrl,
-      applicationName: 'nfe-test-api-store',
-      concurrency: config.uploadStoreConcurrency,
-      limits: config,
-      nice: 0,
-      logLevel: 'silent',
-    },
+    { ...uploadStoreOptions(config, 'nfe-test-api-store'), nice: 0 },
     silentLogger,
   );
   const app = createApp({

@@ -10,7 +10,7 @@ import { createSigners } from '../testkit/hostile-documents';
 import { tenantWithKey, zipOf } from '../testkit/pipeline-fixtures';
 import { createTestDatabase, testConfig, testDb } from '../testkit/test-databases';
 import { ReceivedUpload, SpooledBody, receiveUpload } from './spool-upload';
-import { UploadStore, threadedUploadStore } from './upload-store';
+import { UploadStore, threadedUploadStore, uploadStoreOptions } from './upload-store';
 
 /** Niceness of every thread of this process, by thread id (Linux /proc). */
 function threadNiceness(): Map<number, number> {
@@ -52,14 +52,7 @@ describe('upload store thread', function () {
     db = testDb(config);
     tenantId = (await tenantWithKey(db, 'upload-store')).tenantId;
     store = threadedUploadStore(
-      {
-        databaseUrl: config.databaseUrl,
-        applicationName: 'nfe-test-upload-store',
-        concurrency: 1,
-        limits: config,
-        nice: 7,
-        logLevel: 'silent',
-      },
+      { ...uploadStoreOptions(config, 'nfe-test-upload-store'), concurrency: 1, nice: 7 },
       silentLogger,
     );
   });
@@ -156,14 +149,7 @@ describe('upload store thread', function () {
 
   it('refuses uploads once closed', async () => {
     const closing = threadedUploadStore(
-      {
-        databaseUrl: config.databaseUrl,
-        applicationName: 'nfe-test-upload-store-2',
-        concurrency: 1,
-        limits: config,
-        nice: 0,
-        logLevel: 'silent',
-      },
+      { ...uploadStoreOptions(config, 'nfe-test-upload-store-2'), concurrency: 1, nice: 0 },
       silentLogger,
     );
     const doc = generateInvoice(signer, { seed: 991 });

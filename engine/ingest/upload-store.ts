@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Config } from '../config';
 import { Db } from '../db';
 import { ERROR_CODES, ErrorCode, NfeError } from '../errors';
 import { Logger } from '../logger';
@@ -42,6 +43,21 @@ export interface UploadStoreThreadOptions {
   /** Niceness of the thread (Linux: per thread), as batch work below the API's event loop. */
   readonly nice: number;
   readonly logLevel: string;
+}
+
+/** The store thread of a process configured by `config`, its connections named `applicationName`. */
+export function uploadStoreOptions(
+  config: Config,
+  applicationName: string,
+): UploadStoreThreadOptions {
+  return {
+    databaseUrl: config.databaseUrl,
+    applicationName,
+    concurrency: config.uploadStoreConcurrency,
+    limits: uploadLimits(config),
+    nice: config.uploadStoreNice,
+    logLevel: config.logLevel,
+  };
 }
 
 /** What crosses the thread boundary: plain data only. */
@@ -123,7 +139,6 @@ export function threadedUploadStore(
   options: UploadStoreThreadOptions,
   logger: Logger,
 ): UploadStore {
-  const data: UploadStoreThreadOptions = { ...options, limits: uploadLimits(options.limits) };
   const file = path.join(__dirname, 'upload-store.thread.js');
   const pending = new Map<number, { resolve(s: StoredUpload): void; reject(e: Error): void }>();
   let nextId = 0;
@@ -141,7 +156,7 @@ export function threadedUploadStore(
     }
   };
   const start = (): Worker => {
-    const w = new Worker(file, { workerData: data });
+    const w = new Worker(file, { workerData: options });
     w.on('message', (reply: StoreReply) => {
       const p = pending.get(reply.id);
       if (p === undefined) return;
@@ -150,7 +165,10 @@ export function threadedUploadStore(
       else p.reject(revivedError(reply.error));
     });
     w.on('error', (err) =>
-      logger.error({ err: err.message }, 'the upload store thread failed; starting another'),
+      logger.error(
+        { err: err.message },
+        'the upload store thread failed; the next upload starts another',
+      ),
     );
     w.on('exit', (code) => {
       if (thread === w) thread = null;
